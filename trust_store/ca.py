@@ -1,0 +1,223 @@
+"""A certificate authority: issues certificates after a profile, records them, revokes them
+and produces CRLs. OCSP answers are in `ocsp.py`."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from cryptography import x509
+from cryptography.x509.oid import ExtensionOID
+
+from . import oids
+from .certprofiles import CertProfile, Subject
+from .clock import Clock
+from .errors import TrustStoreError
+from .keys import PrivateKey, PublicKey, check_public_key, hash_for
+from .randomness import Randomness
+
+#: How far back `notBefore` is set, to tolerate clock skew between emulated parties.
+BACKDATE = dt.timedelta(minutes=5)
+
+
+class CertStatus(StrEnum):
+    GOOD = "good"
+    REVOKED = "revoked"
+    UNKNOWN = "unknown"
+
+
+@dataclass
+class IssuedCert:
+    cert: x509.Certificate
+    profile: str
+    revoked_at: dt.datetime | None = None
+    reason: x509.ReasonFlags | None = None
+
+
+@dataclass
+class RevocationUrls:
+    """Where relying parties find this CA's OCSP responder and CRL (set once servers bind)."""
+
+    ocsp: str | None = None
+    crl: str | None = None
+
+
+class IssuanceError(TrustStoreError):
+    """A certificate request breaks its profile's rules."""
+
+
+@dataclass
+class CertificateAuthority:
+    name: str
+    key: PrivateKey
+    cert: x509.Certificate
+    #: The certificates above this one, nearest first, ending with the root (empty for a root).
+    parents: list[x509.Certificate]
+    clock: Clock
+    rand: Randomness
+    urls: RevocationUrls = field(default_factory=RevocationUrls)
+    issued: dict[int, IssuedCert] = field(default_factory=dict)
+
+    @property
+    def chain(self) -> list[x509.Certificate]:
+        """This CA's certificate and those above it (what a leaf's holder sends with it)."""
+        return [self.cert, *self.parents]
+
+    @property
+    def root(self) -> x509.Certificate:
+        return self.parents[-1] if self.parents else self.cert
+
+    def issue(
+        self,
+        public_key: PublicKey,
+        subject: Subject,
+        profile: CertProfile,
+        *,
+        validity: dt.timedelta | None = None,
+    ) -> x509.Certificate:
+        public_key = check_public_key(public_key)
+        validity = validity or profile.validity
+        if profile.max_validity is not None and validity > profile.max_validity:
+            raise IssuanceError(
+                f"{profile.name}: validity {validity.days} days exceeds the "
+                f"{profile.max_validity.days}-day maximum"
+            )
+        now = self.clock.now()
+        not_after = min(now + validity, self.cert.not_valid_after_utc)
+        builder = (
+            x509.CertificateBuilder()
+            .subject_name(subject.name())
+            .issuer_name(self.cert.subject)
+            .public_key(public_key)
+            .serial_number(self.rand.serial())
+            .not_valid_before(now - BACKDATE)
+            .not_valid_after(not_after)
+        )
+        for ext, critical in self._extensions(public_key, subject, profile):
+            builder = builder.add_extension(ext, critical=critical)
+        cert = builder.sign(self.key, hash_for(self.key))
+        self.issued[cert.serial_number] = IssuedCert(cert, profile.name)
+        return cert
+
+    def _extensions(
+        self, public_key: PublicKey, subject: Subject, profile: CertProfile
+    ) -> list[tuple[x509.ExtensionType, bool]]:
+        exts: list[tuple[x509.ExtensionType, bool]] = [
+            (x509.BasicConstraints(ca=profile.ca, path_length=profile.path_length), True),
+            (profile.key_usage_extension(), True),
+            (x509.SubjectKeyIdentifier.from_public_key(public_key), False),
+            (self._authority_key_id(), False),
+        ]
+        if profile.ekus:
+            exts.append((x509.ExtendedKeyUsage(list(profile.ekus)), False))
+        if profile.policies:
+            exts.append(
+                (x509.CertificatePolicies([x509.PolicyInformation(p, None) for p in profile.policies]), False)
+            )
+        if profile.alt_names:
+            names = subject.alt_names()
+            if names:
+                exts.append((x509.SubjectAlternativeName(names), False))
+        if profile.piv_interim:
+            # BOOLEAN FALSE: the card/credential is not an interim one.
+            exts.append((x509.UnrecognizedExtension(oids.PIV_INTERIM, b"\x01\x01\x00"), False))
+        if profile.ocsp_no_check:
+            exts.append((x509.OCSPNoCheck(), False))
+        if profile.revocation_pointers and self.urls.ocsp:
+            exts.append(
+                (
+                    x509.AuthorityInformationAccess(
+                        [
+                            x509.AccessDescription(
+                                x509.oid.AuthorityInformationAccessOID.OCSP,
+                                x509.UniformResourceIdentifier(self.urls.ocsp),
+                            )
+                        ]
+                    ),
+                    False,
+                )
+            )
+        if profile.revocation_pointers and self.urls.crl:
+            exts.append(
+                (
+                    x509.CRLDistributionPoints(
+                        [
+                            x509.DistributionPoint(
+                                [x509.UniformResourceIdentifier(self.urls.crl)], None, None, None
+                            )
+                        ]
+                    ),
+                    False,
+                )
+            )
+        return exts
+
+    def _authority_key_id(self) -> x509.AuthorityKeyIdentifier:
+        try:
+            ski = self.cert.extensions.get_extension_for_oid(ExtensionOID.SUBJECT_KEY_IDENTIFIER)
+            return x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(
+                ski.value  # type: ignore[arg-type]
+            )
+        except x509.ExtensionNotFound:
+            return x509.AuthorityKeyIdentifier.from_issuer_public_key(self.key.public_key())
+
+    # --- status ---------------------------------------------------------------------------
+    def revoke(
+        self, serial: int, reason: x509.ReasonFlags = x509.ReasonFlags.unspecified
+    ) -> IssuedCert:
+        rec = self.issued.get(serial)
+        if rec is None:
+            raise IssuanceError(f"{self.name}: no certificate with serial {serial:x} was issued here")
+        if rec.revoked_at is None:
+            rec.revoked_at = self.clock.now()
+            rec.reason = reason
+        return rec
+
+    def status(self, serial: int) -> CertStatus:
+        rec = self.issued.get(serial)
+        if rec is None:
+            return CertStatus.UNKNOWN
+        return CertStatus.REVOKED if rec.revoked_at else CertStatus.GOOD
+
+    def crl(self, next_update: dt.timedelta = dt.timedelta(days=1)) -> x509.CertificateRevocationList:
+        now = self.clock.now()
+        builder = (
+            x509.CertificateRevocationListBuilder()
+            .issuer_name(self.cert.subject)
+            .last_update(now)
+            .next_update(now + next_update)
+            .add_extension(self._authority_key_id(), critical=False)
+            .add_extension(x509.CRLNumber(int(now.timestamp())), critical=False)
+        )
+        for serial, rec in self.issued.items():
+            if rec.revoked_at is None:
+                continue
+            entry = x509.RevokedCertificateBuilder().serial_number(serial).revocation_date(rec.revoked_at)
+            if rec.reason and rec.reason is not x509.ReasonFlags.unspecified:
+                entry = entry.add_extension(x509.CRLReason(rec.reason), critical=False)
+            builder = builder.add_revoked_certificate(entry.build())
+        return builder.sign(self.key, hash_for(self.key))
+
+
+def self_signed_root(
+    name: str, key: PrivateKey, subject: Subject, profile: CertProfile, clock: Clock, rand: Randomness
+) -> CertificateAuthority:
+    now = clock.now()
+    pub = key.public_key()
+    ski = x509.SubjectKeyIdentifier.from_public_key(pub)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(subject.name())
+        .issuer_name(subject.name())
+        .public_key(pub)
+        .serial_number(rand.serial())
+        .not_valid_before(now - BACKDATE)
+        .not_valid_after(now + profile.validity)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=profile.path_length), critical=True)
+        .add_extension(profile.key_usage_extension(), critical=True)
+        .add_extension(ski, critical=False)
+        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ski), critical=False)
+        .sign(key, hash_for(key))
+    )
+    return CertificateAuthority(name, key, cert, [], clock, rand)

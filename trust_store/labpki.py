@@ -1,0 +1,159 @@
+"""The lab's PKI: every CA hierarchy the servers and the agent need.
+
+- a TLS root that certifies every server's HTTPS certificate;
+- the "PIV card" hierarchy (root, card-issuing CA, delegated OCSP responder) behind the users'
+  smart cards;
+- one derived-credential hierarchy (root, issuing CA, OCSP responder) per issuer.
+
+Keys and certificates are generated at start-up, or loaded from a state directory when one is
+given (and written there the first time). They are never part of the source tree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from cryptography import x509
+
+from . import certprofiles as cp
+from .ca import CertificateAuthority, self_signed_root
+from .certprofiles import Subject
+from .clock import Clock
+from .keys import KeyAlgorithm, PrivateKey, generate_key, load_private_key_pem, private_key_pem
+from .ocsp import OcspResponder
+from .pem import cert_pem, write_private
+from .randomness import Randomness
+
+CA_KEY = KeyAlgorithm.EC_P256
+LOOPBACK_NAMES = ("localhost",)
+LOOPBACK_IPS = ("127.0.0.1", "::1")
+
+
+@dataclass
+class Hierarchy:
+    """A two-level CA hierarchy with a delegated OCSP responder for the issuing CA."""
+
+    label: str
+    root: CertificateAuthority
+    issuing: CertificateAuthority
+    responder: OcspResponder
+
+    @property
+    def anchors(self) -> list[x509.Certificate]:
+        return [self.root.cert]
+
+    @property
+    def intermediates(self) -> list[x509.Certificate]:
+        return [self.issuing.cert]
+
+
+@dataclass
+class ServerCredential:
+    cert: x509.Certificate
+    key: PrivateKey
+    chain: list[x509.Certificate]
+
+
+class _KeyCache:
+    """Loads (or creates and stores) named keys and certificates under a state directory."""
+
+    def __init__(self, root: Path | None) -> None:
+        self.root = root
+
+    def key(self, name: str, alg: KeyAlgorithm) -> PrivateKey:
+        path = self.root / f"{name}.key.pem" if self.root else None
+        if path and path.exists():
+            return load_private_key_pem(path.read_bytes())
+        key = generate_key(alg)
+        if path:
+            write_private(path, private_key_pem(key))
+        return key
+
+    def cert(self, name: str) -> x509.Certificate | None:
+        path = self.root / f"{name}.cert.pem" if self.root else None
+        if path and path.exists():
+            return x509.load_pem_x509_certificate(path.read_bytes())
+        return None
+
+    def save_cert(self, name: str, cert: x509.Certificate) -> None:
+        if self.root:
+            write_private(self.root / f"{name}.cert.pem", cert_pem(cert))
+
+
+@dataclass
+class LabPKI:
+    clock: Clock
+    rand: Randomness
+    state_dir: Path | None = None
+    tls_root: CertificateAuthority = field(init=False)
+    piv: Hierarchy = field(init=False)
+    derived: dict[str, Hierarchy] = field(init=False, default_factory=dict)
+
+    @classmethod
+    def create(
+        cls,
+        clock: Clock,
+        rand: Randomness,
+        issuers: tuple[str, ...] = ("entrust",),
+        state_dir: Path | None = None,
+    ) -> LabPKI:
+        pki = cls(clock, rand, state_dir)
+        store = _KeyCache(state_dir / "pki" if state_dir else None)
+        pki.tls_root = pki._root(store, "tls-root", Subject("dcemu Lab TLS Root CA"))
+        pki.piv = pki._hierarchy(store, "piv", "dcemu PIV Card", "PIV card issuing CA")
+        for name in issuers:
+            pki.add_issuer(name, store)
+        return pki
+
+    def add_issuer(self, name: str, store: _KeyCache | None = None) -> Hierarchy:
+        if name not in self.derived:
+            store = store or _KeyCache(self.state_dir / "pki" if self.state_dir else None)
+            self.derived[name] = self._hierarchy(
+                store, f"derived-{name}", f"dcemu {name.title()} Derived", f"{name.title()} derived PIV CA"
+            )
+        return self.derived[name]
+
+    def _root(self, store: _KeyCache, name: str, subject: Subject) -> CertificateAuthority:
+        key = store.key(name, CA_KEY)
+        ca = self_signed_root(name, key, subject, cp.ROOT_CA, self.clock, self.rand)
+        cached = store.cert(name)
+        if cached is not None and cached.public_key() == key.public_key():
+            ca.cert = cached
+        else:
+            store.save_cert(name, ca.cert)
+        return ca
+
+    def _child_ca(
+        self, store: _KeyCache, name: str, parent: CertificateAuthority, subject: Subject
+    ) -> CertificateAuthority:
+        key = store.key(name, CA_KEY)
+        cert = store.cert(name)
+        if cert is None or cert.public_key() != key.public_key() or cert.issuer != parent.cert.subject:
+            cert = parent.issue(key.public_key(), subject, cp.ISSUING_CA)
+            store.save_cert(name, cert)
+        return CertificateAuthority(name, key, cert, parent.chain, self.clock, self.rand.child(name))
+
+    def _hierarchy(self, store: _KeyCache, label: str, org: str, issuing_cn: str) -> Hierarchy:
+        root = self._root(store, f"{label}-root", Subject(f"{org} Root CA", organization=org))
+        issuing = self._child_ca(store, f"{label}-issuing", root, Subject(issuing_cn, organization=org))
+        key = store.key(f"{label}-ocsp", CA_KEY)
+        cert = store.cert(f"{label}-ocsp")
+        if cert is None or cert.public_key() != key.public_key() or cert.issuer != issuing.cert.subject:
+            cert = issuing.issue(
+                key.public_key(), Subject(f"{issuing_cn} OCSP Responder", organization=org), cp.OCSP_RESPONDER
+            )
+            store.save_cert(f"{label}-ocsp", cert)
+        return Hierarchy(label, root, issuing, OcspResponder(issuing, key, cert))
+
+    def server_credential(
+        self,
+        common_name: str,
+        dns_names: tuple[str, ...] = LOOPBACK_NAMES,
+        ip_addresses: tuple[str, ...] = LOOPBACK_IPS,
+    ) -> ServerCredential:
+        """An HTTPS certificate for a loopback server, issued by the lab TLS root."""
+        key = generate_key(CA_KEY)
+        subject = Subject(common_name, dns_names=dns_names, ip_addresses=ip_addresses)
+        cert = self.tls_root.issue(key.public_key(), subject, cp.TLS_SERVER)
+        return ServerCredential(cert, key, [cert, self.tls_root.cert])

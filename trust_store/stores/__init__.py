@@ -1,0 +1,5 @@
+"""Emulated per-platform certificate stores behind one interface (see `base.py`)."""
+
+from .base import STORES, CertificateStore, CredentialRole, Identity, store_for
+
+__all__ = ["STORES", "CertificateStore", "CredentialRole", "Identity", "store_for"]
