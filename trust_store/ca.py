@@ -113,7 +113,12 @@ class CertificateAuthority:
             exts.append((x509.ExtendedKeyUsage(list(profile.ekus)), False))
         if profile.policies:
             exts.append(
-                (x509.CertificatePolicies([x509.PolicyInformation(p, None) for p in profile.policies]), False)
+                (
+                    x509.CertificatePolicies(
+                        [x509.PolicyInformation(p, None) for p in profile.policies]
+                    ),
+                    False,
+                )
             )
         if profile.alt_names:
             names = subject.alt_names()
@@ -168,7 +173,9 @@ class CertificateAuthority:
     ) -> IssuedCert:
         rec = self.issued.get(serial)
         if rec is None:
-            raise IssuanceError(f"{self.name}: no certificate with serial {serial:x} was issued here")
+            raise IssuanceError(
+                f"{self.name}: no certificate with serial {serial:x} was issued here"
+            )
         if rec.revoked_at is None:
             rec.revoked_at = self.clock.now()
             rec.reason = reason
@@ -180,7 +187,9 @@ class CertificateAuthority:
             return CertStatus.UNKNOWN
         return CertStatus.REVOKED if rec.revoked_at else CertStatus.GOOD
 
-    def crl(self, next_update: dt.timedelta = dt.timedelta(days=1)) -> x509.CertificateRevocationList:
+    def crl(
+        self, next_update: dt.timedelta = dt.timedelta(days=1)
+    ) -> x509.CertificateRevocationList:
         now = self.clock.now()
         builder = (
             x509.CertificateRevocationListBuilder()
@@ -193,7 +202,11 @@ class CertificateAuthority:
         for serial, rec in self.issued.items():
             if rec.revoked_at is None:
                 continue
-            entry = x509.RevokedCertificateBuilder().serial_number(serial).revocation_date(rec.revoked_at)
+            entry = (
+                x509.RevokedCertificateBuilder()
+                .serial_number(serial)
+                .revocation_date(rec.revoked_at)
+            )
             if rec.reason and rec.reason is not x509.ReasonFlags.unspecified:
                 entry = entry.add_extension(x509.CRLReason(rec.reason), critical=False)
             builder = builder.add_revoked_certificate(entry.build())
@@ -201,7 +214,12 @@ class CertificateAuthority:
 
 
 def self_signed_root(
-    name: str, key: PrivateKey, subject: Subject, profile: CertProfile, clock: Clock, rand: Randomness
+    name: str,
+    key: PrivateKey,
+    subject: Subject,
+    profile: CertProfile,
+    clock: Clock,
+    rand: Randomness,
 ) -> CertificateAuthority:
     now = clock.now()
     pub = key.public_key()
@@ -214,10 +232,14 @@ def self_signed_root(
         .serial_number(rand.serial())
         .not_valid_before(now - BACKDATE)
         .not_valid_after(now + profile.validity)
-        .add_extension(x509.BasicConstraints(ca=True, path_length=profile.path_length), critical=True)
+        .add_extension(
+            x509.BasicConstraints(ca=True, path_length=profile.path_length), critical=True
+        )
         .add_extension(profile.key_usage_extension(), critical=True)
         .add_extension(ski, critical=False)
-        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ski), critical=False)
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ski), critical=False
+        )
         .sign(key, hash_for(key))
     )
     return CertificateAuthority(name, key, cert, [], clock, rand)

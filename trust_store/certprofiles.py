@@ -37,7 +37,9 @@ class Subject:
             x509.NameAttribute(NameOID.ORGANIZATION_NAME, self.organization),
         ]
         if self.organizational_unit:
-            attrs.append(x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, self.organizational_unit))
+            attrs.append(
+                x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, self.organizational_unit)
+            )
         attrs.append(x509.NameAttribute(NameOID.COMMON_NAME, self.common_name))
         return x509.Name(attrs)
 
@@ -103,46 +105,80 @@ class CertProfile:
 _DAY = dt.timedelta(days=1)
 
 ROOT_CA = CertProfile(
-    "root-ca", frozenset({"key_cert_sign", "crl_sign"}), 20 * 365 * _DAY, ca=True,
+    "root-ca",
+    frozenset({"key_cert_sign", "crl_sign"}),
+    20 * 365 * _DAY,
+    ca=True,
     revocation_pointers=False,
 )
 ISSUING_CA = CertProfile(
-    "issuing-ca", frozenset({"key_cert_sign", "crl_sign"}), 10 * 365 * _DAY, ca=True,
-    path_length=0, revocation_pointers=False,
+    "issuing-ca",
+    frozenset({"key_cert_sign", "crl_sign"}),
+    10 * 365 * _DAY,
+    ca=True,
+    path_length=0,
+    revocation_pointers=False,
 )
 OCSP_RESPONDER = CertProfile(
-    "ocsp-responder", frozenset({"digital_signature"}), 2 * 365 * _DAY,
-    ekus=(oids.EKU_OCSP_SIGNING,), ocsp_no_check=True, revocation_pointers=False,
+    "ocsp-responder",
+    frozenset({"digital_signature"}),
+    2 * 365 * _DAY,
+    ekus=(oids.EKU_OCSP_SIGNING,),
+    ocsp_no_check=True,
+    revocation_pointers=False,
 )
 TLS_SERVER = CertProfile(
-    "tls-server", frozenset({"digital_signature"}), 825 * _DAY,
-    ekus=(oids.EKU_SERVER_AUTH, oids.EKU_CLIENT_AUTH), alt_names=True, revocation_pointers=False,
+    "tls-server",
+    frozenset({"digital_signature"}),
+    825 * _DAY,
+    ekus=(oids.EKU_SERVER_AUTH, oids.EKU_CLIENT_AUTH),
+    alt_names=True,
+    revocation_pointers=False,
 )
 #: PIV Authentication certificate on the card (FPKI worksheet 9).
 PIV_CARD_AUTH = CertProfile(
-    "piv-card-authentication", frozenset({"digital_signature"}), 6 * 365 * _DAY,
+    "piv-card-authentication",
+    frozenset({"digital_signature"}),
+    6 * 365 * _DAY,
     ekus=(oids.EKU_CLIENT_AUTH, oids.EKU_PKINIT_CLIENT_AUTH, oids.EKU_SMARTCARD_LOGON),
-    policies=(oids.FPKI_COMMON_AUTHENTICATION,), alt_names=True, piv_interim=True,
+    policies=(oids.FPKI_COMMON_AUTHENTICATION,),
+    alt_names=True,
+    piv_interim=True,
 )
 PIV_CARD_SIGNATURE = CertProfile(
-    "piv-card-digital-signature", frozenset({"digital_signature", "content_commitment"}),
-    3 * 365 * _DAY, ekus=(oids.EKU_EMAIL_PROTECTION,), policies=(oids.FPKI_COMMON_HARDWARE,),
+    "piv-card-digital-signature",
+    frozenset({"digital_signature", "content_commitment"}),
+    3 * 365 * _DAY,
+    ekus=(oids.EKU_EMAIL_PROTECTION,),
+    policies=(oids.FPKI_COMMON_HARDWARE,),
     alt_names=True,
 )
 PIV_CARD_KEY_MANAGEMENT = CertProfile(
-    "piv-card-key-management", frozenset({"key_encipherment"}), 3 * 365 * _DAY,
-    ekus=(oids.EKU_EMAIL_PROTECTION,), policies=(oids.FPKI_COMMON_HARDWARE,), alt_names=True,
+    "piv-card-key-management",
+    frozenset({"key_encipherment"}),
+    3 * 365 * _DAY,
+    ekus=(oids.EKU_EMAIL_PROTECTION,),
+    policies=(oids.FPKI_COMMON_HARDWARE,),
+    alt_names=True,
 )
 #: Derived PIV Authentication (SP 800-157 appendix A, FPKI worksheet 15).
 DERIVED_PIV_AUTH = CertProfile(
-    "derived-piv-authentication", frozenset({"digital_signature"}), 3 * 365 * _DAY,
+    "derived-piv-authentication",
+    frozenset({"digital_signature"}),
+    3 * 365 * _DAY,
     ekus=(oids.EKU_CLIENT_AUTH, oids.EKU_PKINIT_CLIENT_AUTH),
-    policies=(oids.DERIVED_PIV_AUTH,), alt_names=True, piv_interim=True,
+    policies=(oids.DERIVED_PIV_AUTH,),
+    alt_names=True,
+    piv_interim=True,
     max_validity=oids.DERIVED_MAX_VALIDITY,
 )
 #: Derived digital-signature certificate (SP 800-157r1 appendix A).
 DERIVED_SIGNATURE = CertProfile(
-    "derived-digital-signature", frozenset({"digital_signature", "content_commitment"}),
-    3 * 365 * _DAY, ekus=(oids.EKU_EMAIL_PROTECTION,), policies=(oids.FPKI_COMMON_POLICY,),
-    alt_names=True, max_validity=oids.DERIVED_MAX_VALIDITY,
+    "derived-digital-signature",
+    frozenset({"digital_signature", "content_commitment"}),
+    3 * 365 * _DAY,
+    ekus=(oids.EKU_EMAIL_PROTECTION,),
+    policies=(oids.FPKI_COMMON_POLICY,),
+    alt_names=True,
+    max_validity=oids.DERIVED_MAX_VALIDITY,
 )

@@ -61,7 +61,9 @@ def check_public_key(pub: object) -> PublicKey:
 
 def private_key_pem(key: PrivateKey, password: bytes | None = None) -> bytes:
     enc: serialization.KeySerializationEncryption = (
-        serialization.BestAvailableEncryption(password) if password else serialization.NoEncryption()
+        serialization.BestAvailableEncryption(password)
+        if password
+        else serialization.NoEncryption()
     )
     return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, enc)
 

@@ -110,7 +110,10 @@ class LabPKI:
         if name not in self.derived:
             store = store or _KeyCache(self.state_dir / "pki" if self.state_dir else None)
             self.derived[name] = self._hierarchy(
-                store, f"derived-{name}", f"dcemu {name.title()} Derived", f"{name.title()} derived PIV CA"
+                store,
+                f"derived-{name}",
+                f"dcemu {name.title()} Derived",
+                f"{name.title()} derived PIV CA",
             )
         return self.derived[name]
 
@@ -129,19 +132,33 @@ class LabPKI:
     ) -> CertificateAuthority:
         key = store.key(name, CA_KEY)
         cert = store.cert(name)
-        if cert is None or cert.public_key() != key.public_key() or cert.issuer != parent.cert.subject:
+        if (
+            cert is None
+            or cert.public_key() != key.public_key()
+            or cert.issuer != parent.cert.subject
+        ):
             cert = parent.issue(key.public_key(), subject, cp.ISSUING_CA)
             store.save_cert(name, cert)
-        return CertificateAuthority(name, key, cert, parent.chain, self.clock, self.rand.child(name))
+        return CertificateAuthority(
+            name, key, cert, parent.chain, self.clock, self.rand.child(name)
+        )
 
     def _hierarchy(self, store: _KeyCache, label: str, org: str, issuing_cn: str) -> Hierarchy:
         root = self._root(store, f"{label}-root", Subject(f"{org} Root CA", organization=org))
-        issuing = self._child_ca(store, f"{label}-issuing", root, Subject(issuing_cn, organization=org))
+        issuing = self._child_ca(
+            store, f"{label}-issuing", root, Subject(issuing_cn, organization=org)
+        )
         key = store.key(f"{label}-ocsp", CA_KEY)
         cert = store.cert(f"{label}-ocsp")
-        if cert is None or cert.public_key() != key.public_key() or cert.issuer != issuing.cert.subject:
+        if (
+            cert is None
+            or cert.public_key() != key.public_key()
+            or cert.issuer != issuing.cert.subject
+        ):
             cert = issuing.issue(
-                key.public_key(), Subject(f"{issuing_cn} OCSP Responder", organization=org), cp.OCSP_RESPONDER
+                key.public_key(),
+                Subject(f"{issuing_cn} OCSP Responder", organization=org),
+                cp.OCSP_RESPONDER,
             )
             store.save_cert(f"{label}-ocsp", cert)
         return Hierarchy(label, root, issuing, OcspResponder(issuing, key, cert))

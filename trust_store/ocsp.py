@@ -75,16 +75,22 @@ class OcspResponder:
         return resp.public_bytes(_DER)
 
     def _is_for_my_ca(self, req: ocsp.OCSPRequest) -> bool:
-        probe = ocsp.OCSPRequestBuilder().add_certificate_by_hash(
-            req.issuer_name_hash, req.issuer_key_hash, req.serial_number, req.hash_algorithm
-        ).build()
-        mine = ocsp.OCSPRequestBuilder().add_certificate(self.cert, self.ca.cert, req.hash_algorithm).build()
+        probe = (
+            ocsp.OCSPRequestBuilder()
+            .add_certificate_by_hash(
+                req.issuer_name_hash, req.issuer_key_hash, req.serial_number, req.hash_algorithm
+            )
+            .build()
+        )
+        mine = (
+            ocsp.OCSPRequestBuilder()
+            .add_certificate(self.cert, self.ca.cert, req.hash_algorithm)
+            .build()
+        )
         return (probe.issuer_name_hash, probe.issuer_key_hash) == (
             mine.issuer_name_hash,
             mine.issuer_key_hash,
         )
-
-
 
 
 def _error(status: ocsp.OCSPResponseStatus) -> bytes:
@@ -101,7 +107,9 @@ def _nonce(req: ocsp.OCSPRequest) -> bytes | None:
 # --- relying party -----------------------------------------------------------------------------
 
 
-def build_request(cert: x509.Certificate, issuer: x509.Certificate, nonce: bytes | None = None) -> bytes:
+def build_request(
+    cert: x509.Certificate, issuer: x509.Certificate, nonce: bytes | None = None
+) -> bytes:
     builder = ocsp.OCSPRequestBuilder().add_certificate(cert, issuer, hashes.SHA256())
     if nonce is not None:
         builder = builder.add_extension(x509.OCSPNonce(nonce), critical=False)
@@ -187,9 +195,12 @@ def _signer(resp: ocsp.OCSPResponse, issuer: x509.Certificate) -> x509.Certifica
 def _responder_matches(resp: ocsp.OCSPResponse, cert: x509.Certificate) -> bool:
     if resp.responder_name is not None:
         return resp.responder_name == cert.subject
-    return resp.responder_key_hash == x509.SubjectKeyIdentifier.from_public_key(
-        cert.public_key()  # type: ignore[arg-type]
-    ).digest
+    return (
+        resp.responder_key_hash
+        == x509.SubjectKeyIdentifier.from_public_key(
+            cert.public_key()  # type: ignore[arg-type]
+        ).digest
+    )
 
 
 def _verify_signature(signer: x509.Certificate, resp: ocsp.OCSPResponse) -> None:

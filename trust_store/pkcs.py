@@ -11,7 +11,12 @@ from dataclasses import dataclass
 
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
-from cryptography.hazmat.primitives.serialization import BestAvailableEncryption, Encoding, pkcs7, pkcs12
+from cryptography.hazmat.primitives.serialization import (
+    BestAvailableEncryption,
+    Encoding,
+    pkcs7,
+    pkcs12,
+)
 
 from .errors import TrustStoreError
 from .keys import PrivateKey
@@ -45,7 +50,11 @@ def to_pkcs12(item: KeyAndCert, password: bytes) -> bytes:
     if not password:
         raise PkcsError("a PKCS#12 file needs a password")
     return pkcs12.serialize_key_and_certificates(
-        item.friendly_name.encode(), item.key, item.cert, list(item.cas), BestAvailableEncryption(password)
+        item.friendly_name.encode(),
+        item.key,
+        item.cert,
+        list(item.cas),
+        BestAvailableEncryption(password),
     )
 
 
@@ -59,4 +68,6 @@ def from_pkcs12(data: bytes, password: bytes) -> KeyAndCert:
     if not isinstance(p12.key, rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey):
         raise PkcsError(f"PKCS#12 key type {type(p12.key).__name__} is not supported")
     name = (p12.cert.friendly_name or b"").decode(errors="replace")
-    return KeyAndCert(p12.key, p12.cert.certificate, name, tuple(c.certificate for c in p12.additional_certs))
+    return KeyAndCert(
+        p12.key, p12.cert.certificate, name, tuple(c.certificate for c in p12.additional_certs)
+    )

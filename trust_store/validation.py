@@ -29,7 +29,9 @@ def _ee_policy(eku: ObjectIdentifier, policies: Sequence[ObjectIdentifier]) -> E
         if ext is None or eku not in list(ext):
             raise ValueError(f"extendedKeyUsage lacks {eku.dotted_string}")
 
-    def check_policies(_p: Policy, _c: x509.Certificate, ext: x509.CertificatePolicies | None) -> None:
+    def check_policies(
+        _p: Policy, _c: x509.Certificate, ext: x509.CertificatePolicies | None
+    ) -> None:
         present = {pi.policy_identifier for pi in ext or []}
         missing = [p.dotted_string for p in policies if p not in present]
         if missing:
@@ -62,7 +64,9 @@ def validate_chain(
         PolicyBuilder()
         .store(Store(list(anchors)))
         .time(at)
-        .extension_policies(ca_policy=ExtensionPolicy.webpki_defaults_ca(), ee_policy=_ee_policy(eku, policies))
+        .extension_policies(
+            ca_policy=ExtensionPolicy.webpki_defaults_ca(), ee_policy=_ee_policy(eku, policies)
+        )
         .build_client_verifier()
     )
     try:

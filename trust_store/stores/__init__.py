@@ -3,3 +3,6 @@
 from .base import STORES, CertificateStore, CredentialRole, Identity, store_for
 
 __all__ = ["STORES", "CertificateStore", "CredentialRole", "Identity", "store_for"]
+
+# Importing the platform modules registers them in STORES.
+from . import ios_keychain  # noqa: F401

@@ -111,7 +111,9 @@ class CertificateStore(ABC):
     def all_identities(self) -> list[Identity]:
         return list(self._identities.values())
 
-    def identities(self, app: str, role: CredentialRole | None = None, *, current_only: bool = True) -> list[Identity]:
+    def identities(
+        self, app: str, role: CredentialRole | None = None, *, current_only: bool = True
+    ) -> list[Identity]:
         """The identities `app` may use, newest first; AccessDeniedError if it may use none."""
         found = [
             i
@@ -150,7 +152,9 @@ class CertificateStore(ABC):
         eku: ObjectIdentifier = EKU_CLIENT_AUTH,
         policies: Sequence[ObjectIdentifier] = (),
     ) -> list[x509.Certificate]:
-        return validate_chain(identity.cert, identity.chain, self.trusted_roots(), at, eku=eku, policies=policies)
+        return validate_chain(
+            identity.cert, identity.chain, self.trusted_roots(), at, eku=eku, policies=policies
+        )
 
     # --- persistence --------------------------------------------------------------------------
     def to_json(self, key_password: bytes) -> dict[str, Any]:
@@ -177,7 +181,9 @@ class CertificateStore(ABC):
             ident = Identity.from_json(i, key_password)
             store._identities[ident.ref] = ident
         for r in d["roots"]:
-            store.add_trusted_root(x509.load_der_x509_certificate(base64.b64decode(r["cert"])), r["source"])
+            store.add_trusted_root(
+                x509.load_der_x509_certificate(base64.b64decode(r["cert"])), r["source"]
+            )
         store.load_extra(d.get("extra", {}))
         return store
 
