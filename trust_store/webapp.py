@@ -17,7 +17,7 @@ from typing import Any
 from aiohttp import web
 
 from .clock import Clock, isoformat
-from .problems import Problem, problem_middleware, problem_type, read_json
+from .problems import BadRequest, Problem, problem_middleware, problem_type, read_json
 from .randomness import Randomness
 
 DEFAULT_BODY_LIMIT = 64 * 1024
@@ -160,7 +160,7 @@ def admin_app(state: ServerState) -> web.Application:
         try:
             state.faults = FaultPlan.from_json(body)
         except (TypeError, ValueError) as e:
-            raise problem_type("malformed", 400, "Malformed request")(str(e)) from e
+            raise BadRequest(str(e)) from e
         return web.json_response(state.faults.to_json())
 
     async def reset(_: web.Request) -> web.Response:
