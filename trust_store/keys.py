@@ -34,7 +34,7 @@ def generate_key(alg: KeyAlgorithm) -> PrivateKey:
     return rsa.generate_private_key(public_exponent=65537, key_size=_RSA_BITS[alg])
 
 
-def hash_for(key: PrivateKey | PublicKey) -> hashes.HashAlgorithm:
+def hash_for(key: PrivateKey | PublicKey) -> hashes.SHA256 | hashes.SHA384:
     if isinstance(key, ec.EllipticCurvePrivateKey | ec.EllipticCurvePublicKey) and isinstance(
         key.curve, ec.SECP384R1
     ):

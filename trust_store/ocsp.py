@@ -195,12 +195,10 @@ def _signer(resp: ocsp.OCSPResponse, issuer: x509.Certificate) -> x509.Certifica
 def _responder_matches(resp: ocsp.OCSPResponse, cert: x509.Certificate) -> bool:
     if resp.responder_name is not None:
         return resp.responder_name == cert.subject
-    return (
-        resp.responder_key_hash
-        == x509.SubjectKeyIdentifier.from_public_key(
-            cert.public_key()  # type: ignore[arg-type]
-        ).digest
-    )
+    pub = cert.public_key()
+    if not isinstance(pub, rsa.RSAPublicKey | ec.EllipticCurvePublicKey):
+        return False
+    return resp.responder_key_hash == x509.SubjectKeyIdentifier.from_public_key(pub).digest
 
 
 def _verify_signature(signer: x509.Certificate, resp: ocsp.OCSPResponse) -> None:

@@ -21,10 +21,10 @@ from .errors import SecretStoreError
 
 
 class MemoryKeyring(KeyringBackend):
-    priority = 0  # type: ignore[assignment]  # never chosen as a process default
+    priority = 0  # never chosen as a process default
 
     def __init__(self) -> None:
-        super().__init__()
+        super().__init__()  # type: ignore[no-untyped-call]
         self._items: dict[str, dict[str, str]] = {}
 
     def get_password(self, service: str, username: str) -> str | None:
@@ -43,10 +43,10 @@ class MemoryKeyring(KeyringBackend):
 class FileKeyring(KeyringBackend):
     """One device's secrets in `<dir>/secrets.json` (mode 0600)."""
 
-    priority = 0  # type: ignore[assignment]
+    priority = 0
 
     def __init__(self, directory: Path) -> None:
-        super().__init__()
+        super().__init__()  # type: ignore[no-untyped-call]
         self.directory = directory
         self.path = directory / "secrets.json"
         self._lock = threading.Lock()
