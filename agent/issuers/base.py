@@ -1,0 +1,166 @@
+"""The device side of an issuer: how the device captures the code the user's workstation shows,
+activates it, and obtains its certificates (EST-style, see docs/protocol.md).
+
+What differs between issuers is data on the class (Intune's issuer name, the QR prefix, whether the
+user types a password) plus the `capture_code` hook; the EST requests are shared.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from cryptography import x509
+from cryptography.hazmat.primitives.serialization import Encoding
+
+from trust_store.pkcs import KeyAndCert, from_pkcs12, load_certs_only
+
+from ..errors import EnrollmentError, UnsupportedError
+
+if TYPE_CHECKING:
+    from ..device import Device
+    from ..http import Transport
+    from ..user import User, Workstation
+
+PKCS10 = "application/pkcs10"
+
+
+@dataclass(frozen=True)
+class CapturedCode:
+    token: str
+    password: str | None = None
+
+
+@dataclass
+class FlowContext:
+    """Everything one enrollment needs: the device, its user and their workstation, the issuer."""
+
+    device: Device
+    user: User
+    workstation: Workstation
+    transport: Transport
+    issuer_url: str
+
+
+@dataclass(frozen=True)
+class Activation:
+    enrollment: str
+    access_token: str
+    requests: tuple[str, ...]
+
+
+#: EST label per credential kind (docs/protocol.md).
+EST_LABELS = {"pivAuthentication": "pivauth", "digitalSignature": "signature"}
+
+
+class IssuerClient:
+    name: ClassVar[str]
+    display: ClassVar[str]
+    #: The tenant setting's `issuer` value in Intune (Graph derived-credential issuer enum).
+    intune_issuer: ClassVar[str]
+    password_required: ClassVar[bool] = False
+
+    def __init_subclass__(cls, **kw: Any) -> None:
+        super().__init_subclass__(**kw)
+        if "name" in cls.__dict__:
+            ISSUERS[cls.name] = cls
+
+    @property
+    def qr_prefix(self) -> str:
+        return f"dcemu:{self.name}:1:"
+
+    def parse_qr(self, text: str) -> str:
+        if not text.startswith(self.qr_prefix):
+            raise EnrollmentError(
+                f"the scanned code is not a {self.display} enrollment code (read {text[:40]!r})"
+            )
+        token = text.removeprefix(self.qr_prefix)
+        if not token or len(token) > 128:
+            raise EnrollmentError("the scanned code carries no usable token")
+        return token
+
+    async def capture_code(self, ctx: FlowContext) -> CapturedCode:
+        """The user signs in at the portal with the card; the device captures what is shown."""
+        raise NotImplementedError
+
+    async def activate(self, ctx: FlowContext, code: CapturedCode) -> Activation:
+        body: dict[str, Any] = {
+            "token": code.token,
+            "upn": ctx.device.upn,
+            "device": ctx.device.descriptor(),
+        }
+        if code.password is not None:
+            body["password"] = code.password
+        doc = await ctx.transport.json(
+            "POST", f"{ctx.issuer_url}/device/v1/activations", json=body, during="activation"
+        )
+        return Activation(doc["enrollment"], doc["accessToken"], tuple(doc.get("requests", ())))
+
+    async def simple_enroll(
+        self,
+        ctx: FlowContext,
+        activation: Activation,
+        kind: str,
+        csr: x509.CertificateSigningRequest,
+    ) -> list[x509.Certificate]:
+        label = EST_LABELS.get(kind)
+        if label is None:
+            raise UnsupportedError(f"{self.display} does not issue {kind} certificates by EST")
+        _, ctype, body = await ctx.transport.request(
+            "POST",
+            f"{ctx.issuer_url}/.well-known/est/{label}/simpleenroll",
+            data=base64.b64encode(csr.public_bytes(Encoding.DER)),
+            headers={
+                "Authorization": f"Bearer {activation.access_token}",
+                "Content-Type": PKCS10,
+                "Content-Transfer-Encoding": "base64",
+            },
+            during=f"EST simpleenroll ({kind})",
+        )
+        if ctype != "application/pkcs7-mime":
+            raise EnrollmentError(f"simpleenroll answered {ctype}, expected application/pkcs7-mime")
+        return load_certs_only(base64.b64decode(body))
+
+    async def key_history(
+        self, ctx: FlowContext, activation: Activation, password: str
+    ) -> list[tuple[KeyAndCert, bool]]:
+        doc = await ctx.transport.json(
+            "POST",
+            f"{ctx.issuer_url}/device/v1/enrollments/{activation.enrollment}/key-history",
+            data=json.dumps({"password": password}),
+            headers={
+                "Authorization": f"Bearer {activation.access_token}",
+                "Content-Type": "application/json",
+            },
+            during="key-management key history",
+        )
+        return [
+            (
+                from_pkcs12(base64.b64decode(item["pkcs12"]), password.encode()),
+                bool(item["current"]),
+            )
+            for item in doc["items"]
+        ]
+
+
+ISSUERS: dict[str, type[IssuerClient]] = {}
+
+
+def issuer_named(name: str) -> IssuerClient:
+    try:
+        return ISSUERS[name]()
+    except KeyError as e:
+        raise UnsupportedError(
+            f"unknown issuer {name!r}; known: {', '.join(sorted(ISSUERS))}"
+        ) from e
+
+
+def issuer_for_intune(intune_issuer: str) -> IssuerClient:
+    for cls in ISSUERS.values():
+        if cls.intune_issuer == intune_issuer:
+            return cls()
+    raise UnsupportedError(
+        f"the tenant's issuer {intune_issuer!r} has no device-side workflow here"
+    )

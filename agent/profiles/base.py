@@ -1,0 +1,85 @@
+"""The profile-renderer interface: a policy as Intune delivers it (Graph-shaped JSON) becomes the
+platform's native artifact (an Apple payload, an Android network config, a Windows XML), and its
+effect on the device (a trusted root, a network that selects the derived credential)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from cryptography import x509
+
+from trust_store.stores import CertificateStore, CredentialRole, Identity
+
+from ..errors import ProfileError, UnsupportedError
+
+#: EAP types for which Intune offers "derived credential" as the authentication method.
+DERIVED_CREDENTIAL_EAP_TYPES = frozenset({"eapTls", "eapTtls", "peap"})
+
+
+@dataclass(frozen=True)
+class Artifact:
+    policy_id: str
+    kind: str
+    filename: str
+    media_type: str
+    content: bytes
+    summary: str
+
+
+@dataclass
+class ProfileContext:
+    platform: str
+    store: CertificateStore
+    app: str
+    #: Profiles already applied on this device, by policy id (roots are looked up here).
+    applied: dict[str, Artifact] = field(default_factory=dict)
+    #: Payload UUID given to each trusted root, by policy id.
+    root_payload_uuids: dict[str, str] = field(default_factory=dict)
+    root_certs: dict[str, x509.Certificate] = field(default_factory=dict)
+
+    def derived_identity(self, role: CredentialRole = CredentialRole.PIV_AUTH) -> Identity:
+        found = self.store.identities(self.app, role)
+        if not found:
+            raise ProfileError(
+                f"the profile uses the derived credential, but no {role.value} "
+                "credential is installed"
+            )
+        return found[0]
+
+
+class Renderer:
+    platform: ClassVar[str]
+    odata_type: ClassVar[str]
+
+    def __init_subclass__(cls, **kw: Any) -> None:
+        super().__init_subclass__(**kw)
+        if "odata_type" in cls.__dict__:
+            RENDERERS[(cls.platform, cls.odata_type)] = cls
+
+    def uses_derived_credential(self, policy: dict[str, Any]) -> bool:
+        return policy.get("authenticationMethod") == "derivedCredential"
+
+    def apply(self, policy: dict[str, Any], ctx: ProfileContext) -> Artifact:
+        raise NotImplementedError
+
+
+RENDERERS: dict[tuple[str, str], type[Renderer]] = {}
+
+
+def renderer_for(platform: str, odata_type: str) -> Renderer:
+    cls = RENDERERS.get((platform, odata_type.removeprefix("#")))
+    if cls is None:
+        raise UnsupportedError(
+            f"{platform}: profile type {odata_type} is not supported by the agent"
+        )
+    return cls()
+
+
+def require_field(policy: dict[str, Any], name: str, kind: type) -> Any:
+    value = policy.get(name)
+    if not isinstance(value, kind) or value in ("", None):
+        raise ProfileError(
+            f"profile {policy.get('id', '?')}: field {name!r} is missing or not a {kind.__name__}"
+        )
+    return value
