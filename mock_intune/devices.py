@@ -1,0 +1,116 @@
+"""The device channel's bodies: enrollment, the credential a device reports at check-in, and
+profile status reports."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from trust_store.clock import parse_iso
+
+from .derived_credentials import Issuer
+from .fields import Choice, Field, Integer, Text, read_fields, refuse_unknown, require_object
+from .model import ReportedCredential
+from .platforms import ENROLLMENT_TYPES, TRAITS, Platform
+from .problems import field_error
+
+UPN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+THUMBPRINT = re.compile(r"^(?:[0-9A-Fa-f]{40}|[0-9A-Fa-f]{64})$")
+STATUSES = ("succeeded", "error", "notApplicable")
+
+ENROLL_FIELDS: tuple[Field, ...] = (
+    Text(name="deviceName", required=True, min_length=1, max_length=256),
+    Text(name="upn", required=True, min_length=3, max_length=256),
+    Choice(name="platform", required=True, values=tuple(p.value for p in Platform)),
+    Text(name="osVersion", max_length=64),
+    Text(name="model", max_length=256),
+    Text(name="enrollmentType", max_length=64, description="Graph deviceEnrollmentType"),
+)
+CREDENTIAL_FIELDS: tuple[Field, ...] = (
+    Choice(name="issuer", required=True, values=tuple(i.value for i in Issuer)),
+    Text(name="thumbprint", required=True, description="SHA-1 or SHA-256, hex"),
+    Text(name="notBefore", required=True, description="RFC 3339"),
+    Text(name="notAfter", required=True, description="RFC 3339"),
+    Text(name="settingsId", required=True, max_length=64),
+)
+STATUS_FIELDS: tuple[Field, ...] = (
+    Text(name="policyId", required=True, min_length=1, max_length=64),
+    Integer(name="version", required=True, minimum=1),
+    Choice(name="status", required=True, values=STATUSES),
+    Text(name="detail", max_length=4096),
+)
+
+
+@dataclass(frozen=True)
+class Enrollment:
+    device_name: str
+    upn: str
+    platform: Platform
+    os_version: str
+    model: str
+    enrollment_type: str
+
+
+def parse_enroll(body: Mapping[str, Any], *, strict: bool = False) -> Enrollment:
+    if strict:
+        refuse_unknown(body, [f.name for f in ENROLL_FIELDS])
+    v = read_fields(ENROLL_FIELDS, body)
+    if not UPN.match(v["upn"]):
+        raise field_error("upn", "must be a user principal name (user@domain)")
+    platform = Platform(v["platform"])
+    etype = v.get("enrollmentType") or TRAITS[platform].default_enrollment_type
+    if etype not in ENROLLMENT_TYPES:
+        raise field_error(
+            "enrollmentType", f"unknown value {etype!r}", allowed=list(ENROLLMENT_TYPES)
+        )
+    return Enrollment(
+        v["deviceName"], v["upn"], platform, v.get("osVersion") or "", v.get("model") or "", etype
+    )
+
+
+def _time(value: str, path: str) -> dt.datetime:
+    try:
+        t = parse_iso(value)
+    except ValueError as e:
+        raise field_error(path, f"is not an RFC 3339 time: {e}") from e
+    return t
+
+
+def parse_checkin(body: Mapping[str, Any], *, strict: bool = False) -> ReportedCredential | None:
+    """The `credential` of a check-in body (absent or null: the device holds none)."""
+    if strict:
+        refuse_unknown(body, ["credential"])
+    raw = body.get("credential")
+    if raw is None:
+        return None
+    cred = require_object(raw, "credential")
+    if strict:
+        refuse_unknown(cred, [f.name for f in CREDENTIAL_FIELDS], "credential")
+    v = read_fields(CREDENTIAL_FIELDS, cred, where="credential")
+    if not THUMBPRINT.match(v["thumbprint"]):
+        raise field_error("credential.thumbprint", "must be 40 or 64 hexadecimal digits")
+    not_before = _time(v["notBefore"], "credential.notBefore")
+    not_after = _time(v["notAfter"], "credential.notAfter")
+    if not_after <= not_before:
+        raise field_error("credential.notAfter", "must be later than notBefore")
+    return ReportedCredential(
+        v["issuer"], v["thumbprint"].lower(), not_before, not_after, v["settingsId"]
+    )
+
+
+@dataclass(frozen=True)
+class StatusReport:
+    policy_id: str
+    version: int
+    status: str
+    detail: str
+
+
+def parse_status(body: Mapping[str, Any], *, strict: bool = False) -> StatusReport:
+    if strict:
+        refuse_unknown(body, [f.name for f in STATUS_FIELDS])
+    v = read_fields(STATUS_FIELDS, body)
+    return StatusReport(v["policyId"], v["version"], v["status"], v.get("detail") or "")

@@ -1,0 +1,313 @@
+"""Tenant state: derived-credential settings, profiles with version counters, assignments,
+groups, users, managed devices, device statuses and the email outbox.
+
+Entities are plain dataclasses with `to_json` in their Graph shape. Every change to the state is
+made after all input checks pass, with no `await` in between, so a refused request changes
+nothing and concurrent requests never see half an update.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from trust_store.clock import isoformat
+
+from .assignments import Assignment
+from .derived_credentials import DerivedCredentialSettings
+from .fields import JsonObject
+from .platforms import TRAITS, Platform
+from .problems import Conflict, NotFound
+from .profiles import REGISTRY, ProfileType
+
+
+@dataclass
+class Profile:
+    id: str
+    odata_type: str
+    #: Administrator-written properties: recognised ones normalised, unknown ones kept.
+    props: JsonObject
+    created: dt.datetime
+    modified: dt.datetime
+    #: Relationship name -> ids of the referenced profiles.
+    refs: dict[str, list[str]] = field(default_factory=dict)
+    version: int = 1
+    #: `Tenant.issuer_epoch` when the profile was last created or edited.
+    saved_epoch: int = 0
+
+    @property
+    def type(self) -> ProfileType:
+        return REGISTRY[self.odata_type]
+
+    @property
+    def platform(self) -> Platform:
+        return self.type.platform
+
+    @property
+    def uses_derived_credential(self) -> bool:
+        return self.type.uses_derived_credential(self.props)
+
+    def to_json(self) -> JsonObject:
+        return {
+            **self.props,
+            "@odata.type": self.odata_type,
+            "id": self.id,
+            "version": self.version,
+            "createdDateTime": isoformat(self.created),
+            "lastModifiedDateTime": isoformat(self.modified),
+            "supportsScopeTags": True,
+        }
+
+    def to_device_json(self) -> JsonObject:
+        """The shape a device receives at check-in: relationships resolved to id lists."""
+        return {**self.to_json(), **{name: list(ids) for name, ids in self.refs.items()}}
+
+
+@dataclass
+class Group:
+    id: str
+    display_name: str
+    #: Member UPNs, lower-cased.
+    members: frozenset[str]
+    created: dt.datetime
+    description: str | None = None
+    extra: JsonObject = field(default_factory=dict)
+
+    def to_json(self) -> JsonObject:
+        return {
+            **self.extra,
+            "@odata.type": "#microsoft.graph.group",
+            "id": self.id,
+            "displayName": self.display_name,
+            "description": self.description,
+            "createdDateTime": isoformat(self.created),
+            "members": sorted(self.members),
+        }
+
+
+@dataclass
+class User:
+    id: str
+    upn: str
+
+    @property
+    def display_name(self) -> str:
+        return self.upn.split("@", 1)[0]
+
+    @property
+    def mail(self) -> str:
+        return self.upn
+
+
+@dataclass(frozen=True)
+class ReportedCredential:
+    """What a device says about the derived credential it holds."""
+
+    issuer: str
+    thumbprint: str
+    not_before: dt.datetime
+    not_after: dt.datetime
+    settings_id: str
+
+    def to_json(self) -> JsonObject:
+        return {
+            "issuer": self.issuer,
+            "thumbprint": self.thumbprint,
+            "notBefore": isoformat(self.not_before),
+            "notAfter": isoformat(self.not_after),
+            "settingsId": self.settings_id,
+        }
+
+
+@dataclass
+class DeviceAction:
+    name: str
+    state: str
+    started: dt.datetime
+    updated: dt.datetime
+
+    def to_json(self) -> JsonObject:
+        return {
+            "actionName": self.name,
+            "actionState": self.state,
+            "startDateTime": isoformat(self.started),
+            "lastUpdatedDateTime": isoformat(self.updated),
+        }
+
+
+@dataclass
+class ManagedDevice:
+    id: str
+    user: User
+    name: str
+    platform: Platform
+    os_version: str
+    model: str
+    enrollment_type: str
+    enrolled: dt.datetime
+    checkin_token: str
+    next_checkin: dt.datetime
+    last_sync: dt.datetime | None = None
+    credential: ReportedCredential | None = None
+    #: Keys of notifications already sent, so each cause notifies once.
+    notified: set[str] = field(default_factory=set)
+    actions: list[DeviceAction] = field(default_factory=list)
+
+    def to_json(self) -> JsonObject:
+        traits = TRAITS[self.platform]
+        return {
+            "@odata.type": "#microsoft.graph.managedDevice",
+            "id": self.id,
+            "userId": self.user.id,
+            "deviceName": self.name,
+            "userPrincipalName": self.user.upn,
+            "userDisplayName": self.user.display_name,
+            "emailAddress": self.user.mail,
+            "operatingSystem": traits.operating_system,
+            "osVersion": self.os_version,
+            "model": self.model,
+            "manufacturer": traits.manufacturer,
+            "deviceType": traits.device_type(self.model),
+            "deviceEnrollmentType": self.enrollment_type,
+            "managementAgent": "mdm",
+            "managementState": "managed",
+            "managedDeviceOwnerType": "company",
+            "complianceState": "unknown",
+            "enrolledDateTime": isoformat(self.enrolled),
+            "lastSyncDateTime": isoformat(self.last_sync) if self.last_sync else None,
+            "deviceActionResults": [a.to_json() for a in self.actions],
+            # Not Graph (Graph has no per-device derived-credential state): a lab annotation.
+            "@dcemu.derivedCredential": self.credential.to_json() if self.credential else None,
+            "@dcemu.nextCheckinDateTime": isoformat(self.next_checkin),
+        }
+
+
+#: Device-reported statuses -> Graph `deviceConfigurationDeviceStatus.status`.
+GRAPH_STATUS = {"succeeded": "compliant", "error": "error", "notApplicable": "notApplicable"}
+
+
+@dataclass
+class DeviceStatus:
+    device: ManagedDevice
+    profile_id: str
+    version: int
+    status: str
+    detail: str
+    reported: dt.datetime
+
+    def to_json(self) -> JsonObject:
+        return {
+            "@odata.type": "#microsoft.graph.deviceConfigurationDeviceStatus",
+            "id": f"{self.profile_id}_{self.device.id}",
+            "deviceDisplayName": self.device.name,
+            "userName": self.device.user.display_name,
+            "userPrincipalName": self.device.user.upn,
+            "deviceModel": self.device.model,
+            "platform": 0,
+            "status": GRAPH_STATUS[self.status],
+            "lastReportedDateTime": isoformat(self.reported),
+            "complianceGracePeriodExpirationDateTime": None,
+            "@dcemu.reportedStatus": self.status,
+            "@dcemu.reportedVersion": self.version,
+            "@dcemu.detail": self.detail,
+        }
+
+
+@dataclass(frozen=True)
+class EmailMessage:
+    id: str
+    to: str
+    subject: str
+    body: str
+    sent: dt.datetime
+    device_id: str
+
+    def to_json(self) -> JsonObject:
+        return {
+            "id": self.id,
+            "to": self.to,
+            "subject": self.subject,
+            "body": self.body,
+            "sentDateTime": isoformat(self.sent),
+            "deviceId": self.device_id,
+        }
+
+
+@dataclass
+class Tenant:
+    settings: DerivedCredentialSettings | None = None
+    #: Ids of derived-credential settings that were deleted: credentials issued under them no
+    #: longer count, even when the same issuer is configured again.
+    deleted_settings: set[str] = field(default_factory=set)
+    #: Bumped by every deletion of the settings; profiles saved before the bump that use a
+    #: derived credential must be edited before they are delivered again.
+    issuer_epoch: int = 0
+    profiles: dict[str, Profile] = field(default_factory=dict)
+    assignments: dict[str, list[Assignment]] = field(default_factory=dict)
+    groups: dict[str, Group] = field(default_factory=dict)
+    #: Keyed by lower-cased UPN.
+    users: dict[str, User] = field(default_factory=dict)
+    devices: dict[str, ManagedDevice] = field(default_factory=dict)
+    tokens: dict[str, str] = field(default_factory=dict)
+    #: (profile id, device id) -> latest status.
+    statuses: dict[tuple[str, str], DeviceStatus] = field(default_factory=dict)
+    outbox: list[EmailMessage] = field(default_factory=list)
+
+    def reset(self) -> None:
+        fresh = Tenant()
+        for name in self.__dataclass_fields__:
+            setattr(self, name, getattr(fresh, name))
+
+    def add_settings(self, settings: DerivedCredentialSettings) -> None:
+        if self.settings is not None:
+            raise Conflict(
+                "the tenant already has a derived-credential issuer "
+                f"({self.settings.issuer.value}, settings {self.settings.id}); "
+                "only one issuer per tenant",
+                existing=self.settings.id,
+            )
+        self.settings = settings
+
+    def delete_settings(self, settings_id: str) -> None:
+        """Every credential issued under these settings stops counting; profiles that use a
+        derived credential wait for an edit before they are delivered again."""
+        self.settings_by_id(settings_id)
+        self.settings = None
+        self.deleted_settings.add(settings_id)
+        self.issuer_epoch += 1
+
+    def settings_by_id(self, settings_id: str) -> DerivedCredentialSettings:
+        if self.settings is None or self.settings.id != settings_id:
+            raise NotFound(f"no derived-credential settings {settings_id!r}")
+        return self.settings
+
+    def profile(self, profile_id: str) -> Profile:
+        try:
+            return self.profiles[profile_id]
+        except KeyError:
+            raise NotFound(f"no device configuration {profile_id!r}") from None
+
+    def group(self, group_id: str) -> Group:
+        try:
+            return self.groups[group_id]
+        except KeyError:
+            raise NotFound(f"no group {group_id!r}") from None
+
+    def device(self, device_id: str) -> ManagedDevice:
+        try:
+            return self.devices[device_id]
+        except KeyError:
+            raise NotFound(f"no managed device {device_id!r}") from None
+
+    def statuses_of(self, profile_id: str) -> list[DeviceStatus]:
+        return [s for (pid, _), s in self.statuses.items() if pid == profile_id]
+
+    def referrers(self, profile_id: str) -> list[Profile]:
+        """Profiles whose relationships point at `profile_id`."""
+        return [
+            p for p in self.profiles.values() if any(profile_id in ids for ids in p.refs.values())
+        ]
+
+    def member_of(self, group_id: str, upn: str) -> bool:
+        group = self.groups.get(group_id)
+        return group is not None and upn.lower() in group.members

@@ -1,0 +1,115 @@
+"""Routes as data, registered on the app and described in its OpenAPI 3.1 document from the same
+list, so the document cannot forget a route."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from aiohttp import web
+
+from .fields import JsonObject
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+_PARAM = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+PROBLEM = "application/problem+json"
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    path: str
+    handler: Handler
+    operation_id: str
+    summary: str
+    tag: str
+    #: Component schema of the JSON request body (None: no body).
+    request: str | None = None
+    #: Success status and the component schema of its JSON body (None: empty body).
+    status: int = 200
+    response: str | None = None
+    #: The success body is an OData collection of `response` items.
+    collection: bool = False
+    #: Needs `Authorization: Bearer <checkinToken>`.
+    bearer: bool = False
+    #: Problem statuses worth listing besides the default.
+    problems: tuple[int, ...] = ()
+
+
+def register(app: web.Application, routes: Iterable[Route]) -> None:
+    for r in routes:
+        app.router.add_route(r.method, r.path, r.handler)
+
+
+def _ref(name: str) -> JsonObject:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _operation(r: Route) -> JsonObject:
+    op: JsonObject = {"operationId": r.operation_id, "summary": r.summary, "tags": [r.tag]}
+    params = [
+        {"name": n, "in": "path", "required": True, "schema": {"type": "string"}}
+        for n in _PARAM.findall(r.path)
+    ]
+    if params:
+        op["parameters"] = params
+    if r.request:
+        op["requestBody"] = {
+            "required": True,
+            "content": {"application/json": {"schema": _ref(r.request)}},
+        }
+    success: JsonObject = {"description": "success"}
+    if r.response:
+        schema = _ref(r.response)
+        if r.collection:
+            schema = {
+                "type": "object",
+                "properties": {
+                    "@odata.context": {"type": "string"},
+                    "value": {"type": "array", "items": schema},
+                },
+                "required": ["value"],
+            }
+        success["content"] = {"application/json": {"schema": schema}}
+    responses: JsonObject = {str(r.status): success}
+    for status in r.problems:
+        responses[str(status)] = {
+            "description": "problem",
+            "content": {PROBLEM: {"schema": _ref("Problem")}},
+        }
+    responses["default"] = {
+        "description": "any error, as an RFC 9457 problem document",
+        "content": {PROBLEM: {"schema": _ref("Problem")}},
+    }
+    op["responses"] = responses
+    if r.bearer:
+        op["security"] = [{"checkinToken": []}]
+    return op
+
+
+def document(
+    title: str, version: str, routes: Iterable[Route], schemas: dict[str, Any]
+) -> JsonObject:
+    paths: dict[str, JsonObject] = {}
+    for r in routes:
+        paths.setdefault(r.path, {})[r.method.lower()] = _operation(r)
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": title,
+            "version": version,
+            "description": "dcemu mock Intune: a Graph-beta-shaped admin API under /beta and the "
+            "device channel under /device/v1. Errors are application/problem+json with type "
+            "urn:dcemu:problem:<kind>.",
+        },
+        "paths": paths,
+        "components": {
+            "schemas": schemas,
+            "securitySchemes": {
+                "checkinToken": {"type": "http", "scheme": "bearer", "description": "from enroll"}
+            },
+        },
+    }
