@@ -1,0 +1,43 @@
+"""The card authority's app factory and its HTTPS context."""
+
+from __future__ import annotations
+
+import ssl
+
+from aiohttp import web
+
+from trust_store.clock import Clock
+from trust_store.labpki import LabPKI
+from trust_store.randomness import Randomness
+from trust_store.webapp import ServerState, base_app
+
+from ..revocation import add_revocation_routes
+from ..serving import PUBLIC_URL, https_context
+from ..settings import CardAuthoritySettings
+from .routes import CARD_AUTHORITY, add_routes
+from .service import CardAuthority
+from .spec import openapi_document
+
+SERVER_NAME = "card-authority"
+
+
+def create_app(
+    settings: CardAuthoritySettings, pki: LabPKI, clock: Clock, rand: Randomness
+) -> web.Application:
+    """Build the card authority. Set `settings.public_url` once the server is bound."""
+    state = ServerState(SERVER_NAME, clock, rand, openapi=openapi_document())
+    app = base_app(state, body_limit=settings.body_limit)
+    authority = CardAuthority(settings, pki, clock, rand)
+    app[CARD_AUTHORITY] = authority
+    app[PUBLIC_URL] = settings.public_url
+    state.reset_hooks.append(authority.reset)
+    add_routes(app)
+    add_revocation_routes(app, pki.piv)
+    return app
+
+
+def server_ssl_context(pki: LabPKI) -> ssl.SSLContext:
+    """HTTPS with a lab-TLS-root certificate; asks for (optional) client certificates from the
+    lab TLS root, which the escrow route requires."""
+    credential = pki.server_credential("dcemu card authority")
+    return https_context(credential, [pki.tls_root.cert])

@@ -1,0 +1,101 @@
+"""The card authority's state and operations: issue a card, revoke it, recover its escrow.
+
+Every operation takes already-validated input; the mutating part runs without awaiting, so
+concurrent requests never see half an issuance.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from cryptography import x509
+
+from trust_store import certprofiles as cp
+from trust_store.clock import Clock
+from trust_store.keys import PrivateKey
+from trust_store.labpki import LabPKI
+from trust_store.pem import cert_pem, certs_pem
+from trust_store.problems import NotFound
+from trust_store.randomness import Randomness
+
+from ..revocation import point_revocation_urls
+from ..settings import CardAuthoritySettings
+from .cards import CardRecord, CardRequest
+from .escrow import certify_history
+
+
+@dataclass
+class CardAuthority:
+    settings: CardAuthoritySettings
+    pki: LabPKI
+    clock: Clock
+    rand: Randomness
+    cards: dict[uuid.UUID, CardRecord] = field(default_factory=dict)
+
+    @property
+    def chain(self) -> list[x509.Certificate]:
+        """Card CA, then the PIV root."""
+        return self.pki.piv.issuing.chain
+
+    def issue(self, request: CardRequest, km_keys: list[PrivateKey]) -> CardRecord:
+        ca = self.pki.piv.issuing
+        point_revocation_urls(ca, self.settings.public_url)
+        card_uuid = self.rand.uuid4()
+        while card_uuid in self.cards:
+            card_uuid = self.rand.uuid4()
+        subject = request.user.subject(card_uuid)
+        record = CardRecord(
+            card_uuid,
+            request.user,
+            ca.issue(request.piv_authentication.public_key, subject, cp.PIV_CARD_AUTH),
+            ca.issue(request.digital_signature.public_key, subject, cp.PIV_CARD_SIGNATURE),
+            certify_history(ca, km_keys, subject, self.settings.key_history_spacing),
+        )
+        self.cards[card_uuid] = record
+        return record
+
+    def card(self, card_id: str) -> CardRecord:
+        try:
+            key = uuid.UUID(card_id)
+        except ValueError:
+            raise NotFound(f"no card {card_id!r}") from None
+        record = self.cards.get(key)
+        if record is None:
+            raise NotFound(f"no card {card_id!r}")
+        return record
+
+    def revoke(self, record: CardRecord, reason: x509.ReasonFlags) -> list[int]:
+        ca = self.pki.piv.issuing
+        serials = [c.serial_number for c in record.certificates()]
+        for serial in serials:
+            ca.revoke(serial, reason)
+        return serials
+
+    def card_json(self, record: CardRecord, password: bytes) -> dict[str, Any]:
+        return {
+            "cardUuid": str(record.uuid),
+            "certificates": {
+                "pivAuthentication": cert_pem(record.piv_authentication).decode(),
+                "digitalSignature": cert_pem(record.digital_signature).decode(),
+            },
+            "keyManagement": self.escrow_json(record, password),
+            "chain": certs_pem(self.chain).decode(),
+        }
+
+    def escrow_json(self, record: CardRecord, password: bytes) -> list[dict[str, Any]]:
+        """The escrowed key-management keys, newest first, as PKCS#12 under `password`."""
+        return [k.to_json(password, self.chain) for k in record.key_management]
+
+    def snapshot(self) -> dict[str, Any]:
+        """What a refused request must leave unchanged (tests and `/admin/` compare it)."""
+        ca = self.pki.piv.issuing
+        return {
+            "cards": sorted(str(u) for u in self.cards),
+            "issued": len(ca.issued),
+            "revoked": sorted(s for s, r in ca.issued.items() if r.revoked_at is not None),
+        }
+
+    def reset(self) -> None:
+        self.cards.clear()

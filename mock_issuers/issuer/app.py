@@ -1,0 +1,64 @@
+"""The app factory shared by every registered issuer, and its HTTPS context."""
+
+from __future__ import annotations
+
+import ssl
+
+from aiohttp import web
+
+from trust_store.clock import Clock
+from trust_store.labpki import LabPKI
+from trust_store.problems import NotFound
+from trust_store.randomness import Randomness
+from trust_store.webapp import ServerState, base_app
+
+from ..revocation import add_revocation_routes
+from ..serving import PUBLIC_URL, https_context
+from ..settings import IssuerSettings
+from .admin_routes import add_admin_routes
+from .base import ISSUERS
+from .device_routes import add_device_routes
+from .portal_routes import add_portal_routes
+from .service import ISSUER_SERVICE, IssuerService
+from .spec import openapi_document
+
+
+def create_issuer_app(
+    issuer_name: str, settings: IssuerSettings, pki: LabPKI, clock: Clock, rand: Randomness
+) -> web.Application:
+    """Build the server of the registered issuer `issuer_name`. Set `settings.public_url` once
+    it is bound; `settings.card_authority_url` must be set before devices ask for key history."""
+    try:
+        issuer = ISSUERS[issuer_name]()
+    except KeyError:
+        raise NotFound(f"no issuer {issuer_name!r}; registered: {sorted(ISSUERS)}") from None
+    state = ServerState(issuer.name, clock, rand, openapi=openapi_document(issuer))
+    app = base_app(state, body_limit=settings.body_limit)
+    service = IssuerService(issuer, settings, pki, clock, rand)
+    app[ISSUER_SERVICE] = service
+    app[PUBLIC_URL] = settings.public_url
+    state.reset_hooks.append(service.reset)
+
+    async def close_upstream(_: web.Application) -> None:
+        await service.close()
+
+    app.on_cleanup.append(close_upstream)
+    add_portal_routes(app)
+    add_device_routes(app, issuer.products, issuer.key_history)
+    add_revocation_routes(app, service.hierarchy)
+    add_admin_routes(app)
+    return app
+
+
+def issuer_ssl_context(pki: LabPKI, issuer_name: str) -> ssl.SSLContext:
+    """HTTPS with a lab-TLS-root certificate that asks for (optional) client certificates.
+
+    The TLS layer accepts a certificate from any lab hierarchy (PIV card CA, the derived CAs,
+    the TLS root) so that a card from the wrong hierarchy reaches the portal and is refused
+    with a `card-untrusted` problem document; a certificate from outside the lab fails the
+    handshake.
+    """
+    lab_cas = [pki.piv.root.cert, pki.piv.issuing.cert, pki.tls_root.cert]
+    for hierarchy in pki.derived.values():
+        lab_cas += [hierarchy.root.cert, hierarchy.issuing.cert]
+    return https_context(pki.server_credential(issuer_name), lab_cas)

@@ -1,0 +1,98 @@
+"""One issuer server's state and collaborators, built by the app factory."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+from cryptography import x509
+
+from trust_store.clock import Clock
+from trust_store.labpki import Hierarchy, LabPKI
+from trust_store.randomness import Randomness
+
+from ..settings import IssuerSettings
+from .base import Issuer
+from .cardcheck import CardVerifier
+from .enrollment import Enrollment
+from .enrollments import EnrollmentStore
+from .pipeline import Pipeline, standard_pipeline
+from .sessions import SessionStore
+from .upstream import Upstream
+
+
+@dataclass
+class IssuerService:
+    issuer: Issuer
+    settings: IssuerSettings
+    pki: LabPKI
+    clock: Clock
+    rand: Randomness
+    hierarchy: Hierarchy = field(init=False)
+    upstream: Upstream = field(init=False)
+    verifier: CardVerifier = field(init=False)
+    sessions: SessionStore = field(init=False)
+    enrollments: EnrollmentStore = field(init=False)
+    pipeline: Pipeline = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.hierarchy = self.pki.add_issuer(self.issuer.name)
+        self.upstream = Upstream(
+            [self.pki.tls_root.cert],
+            self.pki.server_credential(self.issuer.name),
+            self.settings.upstream_timeout,
+        )
+        self.verifier = CardVerifier(self.pki.piv, self.upstream, self.clock, self.rand)
+        self.sessions = SessionStore(self.rand)
+        self.enrollments = EnrollmentStore(self.rand)
+        self.pipeline = standard_pipeline(
+            self.verifier,
+            self.hierarchy.issuing,
+            self.settings.public_url,
+            self.credential_lifetime,
+        )
+
+    @property
+    def token_lifetime(self) -> dt.timedelta:
+        return self.settings.token_lifetime or self.issuer.token_lifetime
+
+    @property
+    def credential_lifetime(self) -> dt.timedelta:
+        return self.settings.credential_lifetime or self.issuer.credential_lifetime
+
+    @property
+    def ca_chain(self) -> list[x509.Certificate]:
+        """Issuing CA, then root."""
+        return self.hierarchy.issuing.chain
+
+    def revoke(self, enrollments: list[Enrollment], reason: x509.ReasonFlags) -> list[int]:
+        serials = [c.serial_number for e in enrollments for c in e.issued.values()]
+        for serial in serials:
+            self.hierarchy.issuing.revoke(serial, reason)
+        return serials
+
+    def enrollments_of_card(self, card_uuid: uuid.UUID) -> list[Enrollment]:
+        return [e for e in self.enrollments if e.holder.card_uuid == card_uuid]
+
+    def snapshot(self) -> dict[str, Any]:
+        """What a refused request must leave unchanged (the tests compare it)."""
+        ca = self.hierarchy.issuing
+        return {
+            "sessions": len(self.sessions),
+            "enrollments": sorted(e.snapshot() for e in self.enrollments),
+            "issued": len(ca.issued),
+            "revoked": sorted(s for s, r in ca.issued.items() if r.revoked_at is not None),
+        }
+
+    def reset(self) -> None:
+        self.sessions.clear()
+        self.enrollments.clear()
+
+    async def close(self) -> None:
+        await self.upstream.close()
+
+
+ISSUER_SERVICE = web.AppKey("issuer_service", IssuerService)

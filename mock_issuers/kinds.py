@@ -1,0 +1,22 @@
+"""The problem kinds of docs/protocol.md that the issuers and the card authority answer.
+
+The generic ones (`malformed`, `unauthorized`, `not-found`, `too-large`, ...) come from
+`trust_store.problems`; these are the card and enrollment kinds, declared once here.
+"""
+
+from __future__ import annotations
+
+from trust_store.problems import problem_type
+
+CardRequired = problem_type("card-required", 401, "Smart card required")
+CardUntrusted = problem_type("card-untrusted", 403, "Smart card not trusted")
+CardRevoked = problem_type("card-revoked", 403, "Smart card revoked")
+CardStatusUnavailable = problem_type("card-status-unavailable", 503, "Card status unavailable")
+TokenInvalid = problem_type("token-invalid", 404, "Activation token unknown")
+TokenUsed = problem_type("token-used", 409, "Activation token already used")
+TokenExpired = problem_type("token-expired", 410, "Activation token expired")
+PasswordMismatch = problem_type("password-mismatch", 403, "Wrong activation password")
+AttemptsExhausted = problem_type("attempts-exhausted", 403, "Too many wrong passwords")
+UserMismatch = problem_type("user-mismatch", 403, "Enrollment belongs to another user")
+CsrInvalid = problem_type("csr-invalid", 400, "Certificate request refused")
+AlreadyIssued = problem_type("already-issued", 409, "Certificate already issued")

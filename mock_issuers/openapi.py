@@ -1,0 +1,104 @@
+"""Small builders for the servers' OpenAPI 3.1 documents (served at `GET /openapi.json`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from trust_store.problems import PROBLEM_JSON
+
+Json = dict[str, Any]
+
+PROBLEM_SCHEMA: Json = {
+    "type": "object",
+    "description": "RFC 9457 problem document; type is urn:dcemu:problem:<kind>",
+    "required": ["type", "title", "status"],
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "instance": {"type": "string"},
+    },
+}
+
+STRING: Json = {"type": "string"}
+B64: Json = {"type": "string", "contentEncoding": "base64"}
+PEM: Json = {"type": "string", "description": "PEM text"}
+TIME: Json = {"type": "string", "format": "date-time"}
+
+
+def obj(required: list[str] | None = None, **properties: Json) -> Json:
+    schema: Json = {"type": "object", "properties": properties}
+    if required:
+        schema["required"] = required
+    return schema
+
+
+def array(items: Json) -> Json:
+    return {"type": "array", "items": items}
+
+
+def json_body(schema: Json) -> Json:
+    return {"required": True, "content": {"application/json": {"schema": schema}}}
+
+
+def raw_body(media_type: str, description: str) -> Json:
+    return {
+        "required": True,
+        "content": {media_type: {"schema": {"type": "string", "description": description}}},
+    }
+
+
+def json_answer(description: str, schema: Json) -> Json:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def raw_answer(media_type: str, description: str) -> Json:
+    return {
+        "description": description,
+        "content": {media_type: {"schema": {"type": "string", "description": description}}},
+    }
+
+
+def problems(*kinds: tuple[int, str]) -> dict[str, Json]:
+    """Error answers: (status, 'kind, kind') pairs, all application/problem+json."""
+    return {
+        str(status): {
+            "description": what,
+            "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+        }
+        for status, what in kinds
+    }
+
+
+def operation(
+    summary: str,
+    responses: dict[str, Json],
+    *,
+    body: Json | None = None,
+    security: str | None = None,
+    tags: tuple[str, ...] = (),
+) -> Json:
+    op: Json = {"summary": summary, "responses": responses}
+    if body is not None:
+        op["requestBody"] = body
+    if security is not None:
+        op["security"] = [{security: []}]
+    if tags:
+        op["tags"] = list(tags)
+    return op
+
+
+def document(
+    title: str, description: str, paths: dict[str, dict[str, Json]], schemes: dict[str, Json]
+) -> Json:
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": title, "version": "1", "description": description},
+        "paths": paths,
+        "components": {"schemas": {"Problem": PROBLEM_SCHEMA}, "securitySchemes": schemes},
+    }
+
+
+BEARER: Json = {"type": "http", "scheme": "bearer"}
+MUTUAL_TLS: Json = {"type": "mutualTLS"}
