@@ -3,8 +3,7 @@
     app = create_app("entrust", settings, pki, clock, rand)
     runner, url = await serving.serve(app, server_ssl_context(pki, "entrust"))
 
-Importing this module registers every issuer module of the package (the list below is the one
-place that names them).
+(`mock_issuers.issuer.create_app` is the same function.)
 """
 
 from __future__ import annotations
@@ -17,10 +16,9 @@ from trust_store.clock import Clock
 from trust_store.labpki import LabPKI
 from trust_store.randomness import Randomness
 
-from . import entrust, intercede  # noqa: F401  (each registers itself in ISSUERS)
-from .issuer.app import create_issuer_app, issuer_ssl_context
-from .issuer.base import ISSUERS, Issuer
-from .issuer.service import ISSUER_SERVICE, IssuerService
+from .issuer import ISSUER_SERVICE, ISSUERS, Issuer, IssuerService
+from .issuer import create_app as _create_app
+from .issuer import server_ssl_context as _server_ssl_context
 from .settings import IssuerSettings
 
 __all__ = [
@@ -42,9 +40,9 @@ def create_app(
     After binding, set `settings.public_url` (or `serving.public_url_of(app)`); point
     `settings.card_authority_url` at the card authority (sharing its `PublicUrl` holder works).
     """
-    return create_issuer_app(issuer_name, settings, pki, clock, rand)
+    return _create_app(issuer_name, settings, pki, clock, rand)
 
 
 def server_ssl_context(pki: LabPKI, issuer_name: str) -> ssl.SSLContext:
     """The issuer's HTTPS context (lab TLS root certificate; optional client certificates)."""
-    return issuer_ssl_context(pki, issuer_name)
+    return _server_ssl_context(pki, issuer_name)

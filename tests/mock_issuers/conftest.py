@@ -10,12 +10,12 @@ from typing import Any
 import aiohttp
 import pytest
 from aiohttp import web
-from issuers_testkit import SoftCard, scan_qr
 
 from mock_issuers import card_authority, issuer_app, serving
 from mock_issuers.card_authority import CARD_AUTHORITY, CardAuthority
 from mock_issuers.issuer_app import ISSUER_SERVICE, IssuerService
 from mock_issuers.settings import CardAuthoritySettings, IssuerSettings
+from tests.mock_issuers.testkit import SoftCard, scan_qr
 from trust_store import tls
 from trust_store.clock import ManualClock
 from trust_store.labpki import LabPKI
@@ -78,7 +78,9 @@ class Lab:
         ) as resp:
             assert resp.status == 200, await resp.text()
 
-    async def sign_in(self, card: SoftCard, issuer: str = "entrust") -> tuple[aiohttp.ClientSession, str]:
+    async def sign_in(
+        self, card: SoftCard, issuer: str = "entrust"
+    ) -> tuple[aiohttp.ClientSession, str]:
         browser = self.workstation(card)
         async with browser.post(f"{self.url(issuer)}/portal/session") as resp:
             assert resp.status == 201, await resp.text()
@@ -89,7 +91,9 @@ class Lab:
         """Sign in with the card, request an enrollment and scan its QR code."""
         browser, session = await self.sign_in(card, issuer)
         auth = {"Authorization": f"Bearer {session}"}
-        async with browser.post(f"{self.url(issuer)}/portal/enrollments", json={}, headers=auth) as r:
+        async with browser.post(
+            f"{self.url(issuer)}/portal/enrollments", json={}, headers=auth
+        ) as r:
             assert r.status == 201, await r.text()
             doc = await r.json()
         async with browser.get(self.url(issuer) + doc["qr"], headers=auth) as r:

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import base64
 
-from conftest import Lab
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec
-from issuers_testkit import b64, csr_der, device_body, expect_problem, split_certs_only
 
+from tests.mock_issuers.conftest import Lab
+from tests.mock_issuers.testkit import b64, csr_der, device_body, expect_problem, split_certs_only
 from trust_store.keys import KeyAlgorithm, generate_key
 from trust_store.pkcs import from_pkcs12
 
@@ -73,7 +73,8 @@ async def test_intercede_needs_no_password(lab: Lab) -> None:
     enrollment = await lab.enroll(card, "intercede")
     assert enrollment.password is None
     async with lab.anonymous().post(
-        f"{lab.url('intercede')}/device/v1/activations", json=device_body(enrollment.token, card.upn)
+        f"{lab.url('intercede')}/device/v1/activations",
+        json=device_body(enrollment.token, card.upn),
     ) as r:
         assert r.status == 201, await r.text()
         bearer = {"Authorization": f"Bearer {(await r.json())['accessToken']}"}

@@ -54,7 +54,9 @@ def _read_tlv(der: bytes, offset: int) -> tuple[int, int]:
     return offset + 2 + n, offset + 2 + n + length
 
 
-def csr_signed_by_other_key(subject_key: ec.EllipticCurvePrivateKey, signer: ec.EllipticCurvePrivateKey) -> bytes:
+def csr_signed_by_other_key(
+    subject_key: ec.EllipticCurvePrivateKey, signer: ec.EllipticCurvePrivateKey
+) -> bytes:
     """A well-formed PKCS#10 carrying `subject_key`'s public key but signed by `signer`: no
     proof of possession. Built by hand: CertificationRequest ::= SEQUENCE { info, alg, sig }."""
     good = x509.load_der_x509_csr(csr_der(subject_key))
@@ -110,7 +112,9 @@ class SoftCard:
 
     @property
     def auth_cert(self) -> x509.Certificate:
-        return x509.load_pem_x509_certificate(self.answer["certificates"]["pivAuthentication"].encode())
+        return x509.load_pem_x509_certificate(
+            self.answer["certificates"]["pivAuthentication"].encode()
+        )
 
     @property
     def chain(self) -> list[x509.Certificate]:
@@ -148,12 +152,12 @@ def weak_rsa_key() -> rsa.RSAPrivateKey:
     return rsa.generate_private_key(public_exponent=65537, key_size=1024)
 
 
-
-
 def split_certs_only(der: bytes) -> tuple[x509.Certificate, list[x509.Certificate]]:
     """(leaf, CA certificates) of a PKCS#7 certs-only: a SET OF, so DER sorts its members and
     the order on the wire says nothing; the leaf is the one certificate that is not a CA."""
     certs = load_certs_only(der)
-    leaves = [c for c in certs if not c.extensions.get_extension_for_class(x509.BasicConstraints).value.ca]
+    leaves = [
+        c for c in certs if not c.extensions.get_extension_for_class(x509.BasicConstraints).value.ca
+    ]
     assert len(leaves) == 1, certs
     return leaves[0], [c for c in certs if c is not leaves[0]]
