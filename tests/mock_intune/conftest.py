@@ -64,7 +64,9 @@ class Intune:
 
     @property
     def tenant(self) -> Tenant:
-        return self.client.app[TENANT]  # type: ignore[index]
+        app = self.client.app
+        assert app is not None
+        return app[TENANT]
 
     def snapshot(self) -> Tenant:
         return copy.deepcopy(self.tenant)
@@ -120,7 +122,7 @@ class Intune:
         doc: dict[str, Any] = await self.call("POST", CONFIGS, body, status=201)
         return doc
 
-    def wifi_body(self, root_ids: Sequence[str] = (), **over: Any) -> dict[str, Any]:
+    def wifi_body(self, root_ids: Sequence[str] = (), /, **over: Any) -> dict[str, Any]:
         body: dict[str, Any] = {
             "@odata.type": f"{GRAPH}iosEnterpriseWiFiConfiguration",
             "displayName": "Corp Wi-Fi DC",
@@ -140,7 +142,7 @@ class Intune:
             ]
         return body
 
-    async def add_wifi(self, root_ids: Sequence[str] = (), **over: Any) -> dict[str, Any]:
+    async def add_wifi(self, root_ids: Sequence[str] = (), /, **over: Any) -> dict[str, Any]:
         doc: dict[str, Any] = await self.call(
             "POST", CONFIGS, self.wifi_body(root_ids, **over), status=201
         )
@@ -163,7 +165,9 @@ class Intune:
 
     # --- device -------------------------------------------------------------------------------
 
-    async def enroll(self, upn: str = "alice@corp.example", platform: str = "ios") -> tuple[str, str]:
+    async def enroll(
+        self, upn: str = "alice@corp.example", platform: str = "ios"
+    ) -> tuple[str, str]:
         doc = await self.call(
             "POST",
             "/device/v1/enroll",

@@ -21,9 +21,7 @@ async def test_crud(intune: Intune) -> None:
     assert listed["@odata.context"].endswith("$metadata#deviceManagement/derivedCredentials")
     assert await intune.call("GET", f"{DC}/{sid}") == created
 
-    patched = await intune.call(
-        "PATCH", f"{DC}/{sid}", {"displayName": "renamed", "helpUrl": None}
-    )
+    patched = await intune.call("PATCH", f"{DC}/{sid}", {"displayName": "renamed", "helpUrl": None})
     assert patched["displayName"] == "renamed"
     assert patched["helpUrl"] is None
     assert patched["renewalThresholdPercentage"] == 25
@@ -35,9 +33,7 @@ async def test_crud(intune: Intune) -> None:
 
 
 async def test_defaults(intune: Intune) -> None:
-    doc = await intune.call(
-        "POST", DC, {"displayName": "x", "issuer": "purebred"}, status=201
-    )
+    doc = await intune.call("POST", DC, {"displayName": "x", "issuer": "purebred"}, status=201)
     assert doc["notificationType"] == "none"
     assert doc["renewalThresholdPercentage"] == 20
     assert doc["helpUrl"] is None

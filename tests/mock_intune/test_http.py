@@ -1,0 +1,182 @@
+"""What every route shares: problem documents for malformed bodies, wrong content types,
+oversized bodies and unknown routes (none changing state), the OpenAPI document, admin reset."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from mock_intune.app import ROUTES
+
+from .conftest import ALL_USERS, CONFIGS, DC, Intune, MakeIntune
+
+PROBLEM = "application/problem+json"
+
+WRITE_ROUTES = [
+    ("POST", DC),
+    ("PATCH", DC + "/{sid}"),
+    ("POST", CONFIGS),
+    ("PATCH", CONFIGS + "/{pid}"),
+    ("POST", CONFIGS + "/{pid}/assign"),
+    ("POST", "/beta/groups"),
+    ("POST", "/device/v1/enroll"),
+    ("POST", "/device/v1/checkin"),
+    ("POST", "/device/v1/status"),
+]
+
+
+async def _populated(intune: Intune) -> dict[str, str]:
+    sid = (await intune.add_settings())["id"]
+    pid = (await intune.add_wifi())["id"]
+    await intune.assign(pid, ALL_USERS)
+    _, token = await intune.enroll()
+    return {"sid": sid, "pid": pid, "token": token}
+
+
+async def _send(
+    intune: Intune, method: str, path: str, ids: dict[str, str], **kw: Any
+) -> tuple[int, str, dict[str, Any]]:
+    headers = {"Authorization": f"Bearer {ids['token']}", **kw.pop("headers", {})}
+    resp = await intune.client.request(method, path.format(**ids), headers=headers, **kw)
+    return resp.status, resp.content_type, await resp.json(content_type=None)
+
+
+@pytest.mark.parametrize(("method", "path"), WRITE_ROUTES)
+@pytest.mark.parametrize("data", [b"{not json", b"[1, 2]", b'"text"', b"\xff\xfe", b""], ids=repr)
+async def test_malformed_bodies(intune: Intune, method: str, path: str, data: bytes) -> None:
+    ids = await _populated(intune)
+    before = intune.snapshot()
+    status, ctype, doc = await _send(
+        intune, method, path, ids, data=data, headers={"Content-Type": "application/json"}
+    )
+    assert (status, ctype, doc["type"]) == (400, PROBLEM, "urn:dcemu:problem:malformed")
+    assert intune.tenant == before
+
+
+@pytest.mark.parametrize(("method", "path"), WRITE_ROUTES)
+async def test_wrong_content_type(intune: Intune, method: str, path: str) -> None:
+    ids = await _populated(intune)
+    before = intune.snapshot()
+    status, ctype, doc = await _send(
+        intune, method, path, ids, data=b"{}", headers={"Content-Type": "text/plain"}
+    )
+    assert (status, ctype) == (415, PROBLEM)
+    assert doc["type"] == "urn:dcemu:problem:unsupported-media-type"
+    assert intune.tenant == before
+
+
+@pytest.mark.parametrize(("method", "path"), WRITE_ROUTES)
+async def test_oversized_body(make_intune: MakeIntune, method: str, path: str) -> None:
+    intune = await make_intune(body_limit=4096)
+    ids = await _populated(intune)
+    before = intune.snapshot()
+    big = {"displayName": "x", "padding": "a" * 5000}
+    status, ctype, doc = await _send(intune, method, path, ids, json=big)
+    assert (status, ctype, doc["type"]) == (413, PROBLEM, "urn:dcemu:problem:too-large")
+    assert intune.tenant == before
+
+
+async def test_default_body_limit_is_64_kib(intune: Intune) -> None:
+    body = {**intune.wifi_body(), "padding": "a" * (64 * 1024)}
+    resp = await intune.client.post(CONFIGS, json=body)
+    assert resp.status == 413
+    assert intune.tenant.profiles == {}
+
+
+async def test_merge_patch_content_type_accepted(intune: Intune) -> None:
+    ids = await _populated(intune)
+    resp = await intune.client.patch(
+        f"{CONFIGS}/{ids['pid']}",
+        data=b'{"description": "d"}',
+        headers={"Content-Type": "application/merge-patch+json"},
+    )
+    assert resp.status == 200
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "status"),
+    [
+        ("GET", "/beta/deviceManagement/unknown", 404),
+        ("GET", "/nothing", 404),
+        ("PUT", CONFIGS, 405),
+        ("DELETE", "/beta/groups", 405),
+    ],
+)
+async def test_unknown_routes_are_problems(
+    intune: Intune, method: str, path: str, status: int
+) -> None:
+    resp = await intune.client.request(method, path)
+    assert resp.status == status
+    assert resp.content_type == PROBLEM
+    assert (await resp.json(content_type=None))["status"] == status
+
+
+async def test_openapi_lists_every_route(intune: Intune) -> None:
+    doc = await intune.call("GET", "/openapi.json")
+    assert doc["openapi"] == "3.1.0"
+    listed = {(m.upper(), p) for p, ops in doc["paths"].items() for m in ops}
+    served = {(r.method, r.path) for r in ROUTES}
+    assert served <= listed
+    assert ("POST", "/beta/deviceManagement/deviceConfigurations/{id}/assign") in listed
+    assert ("POST", "/device/v1/checkin") in listed
+    assert ("GET", "/openapi.json") in listed and ("POST", "/admin/reset") in listed
+    op_ids = [op["operationId"] for ops in doc["paths"].values() for op in ops.values()]
+    assert len(op_ids) == len(set(op_ids))
+    schemas = doc["components"]["schemas"]
+    wifi = schemas["iosEnterpriseWiFiConfiguration"]
+    assert wifi["properties"]["eapType"]["enum"][:2] == ["eapTls", "leap"]
+    assert "ssid" in wifi["required"]
+    mapping = schemas["DeviceConfiguration"]["discriminator"]["mapping"]
+    assert set(mapping) == {
+        "#microsoft.graph.iosEnterpriseWiFiConfiguration",
+        "#microsoft.graph.iosTrustedRootCertificate",
+    }
+    settings = schemas["DerivedCredentialSettings"]["properties"]
+    assert "companyPortal,email" in settings["notificationType"]["enum"]
+    # Every $ref resolves.
+    refs = set()
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if "$ref" in node:
+                refs.add(node["$ref"].removeprefix("#/components/schemas/"))
+            for v in node.values():
+                walk(v)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v)
+
+    walk(doc)
+    assert refs <= set(schemas)
+    check = doc["paths"]["/device/v1/checkin"]["post"]
+    assert check["security"] == [{"checkinToken": []}]
+
+
+async def test_admin_reset_empties_the_tenant(intune: Intune) -> None:
+    await _populated(intune)
+    assert intune.tenant.devices
+    resp = await intune.client.post("/admin/reset")
+    assert resp.status == 204
+    assert intune.tenant.settings is None and intune.tenant.profiles == {}
+    assert intune.tenant.devices == {} and intune.tenant.tokens == {}
+    await intune.add_settings()
+
+
+async def test_history_records_requests(intune: Intune) -> None:
+    await intune.add_settings()
+    history = await intune.call("GET", "/admin/history")
+    assert [(h["method"], h["path"], h["status"]) for h in history["requests"]] == [
+        ("POST", DC, 201)
+    ]
+
+
+async def test_fault_plan_rejects_device_requests(intune: Intune) -> None:
+    resp = await intune.client.put("/admin/faults", json={"errorRate": 1, "paths": ["/device/"]})
+    assert resp.status == 200
+    resp = await intune.client.post(
+        "/device/v1/enroll", json={"deviceName": "d", "upn": "a@b.example", "platform": "ios"}
+    )
+    assert resp.status == 503
+    assert intune.tenant.devices == {}
+    await intune.add_settings()
