@@ -3,6 +3,7 @@ HTTPS, with helpers to issue cards and to talk as a workstation (with the card) 
 
 from __future__ import annotations
 
+import base64
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -10,12 +11,20 @@ from typing import Any
 import aiohttp
 import pytest
 from aiohttp import web
+from cryptography import x509
 
 from mock_issuers import card_authority, issuer_app, serving
 from mock_issuers.card_authority import CARD_AUTHORITY, CardAuthority
 from mock_issuers.issuer_app import ISSUER_SERVICE, IssuerService
 from mock_issuers.settings import CardAuthoritySettings, IssuerSettings
-from tests.mock_issuers.testkit import SoftCard, scan_qr
+from tests.mock_issuers.testkit import (
+    SoftCard,
+    b64,
+    csr_der,
+    device_body,
+    scan_qr,
+    split_certs_only,
+)
 from trust_store import tls
 from trust_store.clock import ManualClock
 from trust_store.labpki import LabPKI
@@ -102,6 +111,47 @@ class Lab:
         prefix = f"dcemu:{issuer}:1:"
         assert payload.startswith(prefix)
         return Enrollment(issuer, doc, payload[len(prefix) :], auth, browser)
+
+    async def activate(self, enrollment: Enrollment, upn: str) -> Device:
+        device = Device(self, enrollment.issuer, self.anonymous())
+        async with device.post(
+            "/device/v1/activations", json=device_body(enrollment.token, upn, enrollment.password)
+        ) as r:
+            assert r.status == 201, await r.text()
+            device.activation = await r.json()
+        return device
+
+
+@dataclass
+class Device:
+    """A phone after activation: it holds the access token."""
+
+    lab: Lab
+    issuer: str
+    http: aiohttp.ClientSession
+    activation: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def bearer(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.activation['accessToken']}"}
+
+    def post(self, path: str, **kwargs: Any) -> Any:
+        return self.http.post(self.lab.url(self.issuer) + path, **kwargs)
+
+    def simpleenroll(
+        self, label: str, body: bytes | str, content_type: str = "application/pkcs10"
+    ) -> Any:
+        return self.post(
+            f"/.well-known/est/{label}/simpleenroll",
+            data=body,
+            headers={**self.bearer, "Content-Type": content_type},
+        )
+
+    async def enroll_cert(self, label: str, key: Any) -> x509.Certificate:
+        async with self.simpleenroll(label, b64(csr_der(key))) as r:
+            assert r.status == 200, await r.text()
+            leaf, _ = split_certs_only(base64.b64decode(await r.read()))
+        return leaf
 
 
 @dataclass

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import io
+import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -119,6 +120,19 @@ class SoftCard:
     @property
     def chain(self) -> list[x509.Certificate]:
         return x509.load_pem_x509_certificates(self.answer["chain"].encode())
+
+    def auth_cert_uuid(self) -> uuid.UUID:
+        return uuid.UUID(self.uuid)
+
+    def override(self, auth_cert: x509.Certificate, chain: list[x509.Certificate]) -> None:
+        """Carry another PIV Authentication certificate (a forged or mis-profiled card)."""
+        self.answer["certificates"] = {
+            **self.answer["certificates"],
+            "pivAuthentication": auth_cert.public_bytes(serialization.Encoding.PEM).decode(),
+        }
+        self.answer["chain"] = b"".join(
+            c.public_bytes(serialization.Encoding.PEM) for c in chain
+        ).decode()
 
 
 def scan_qr(png: bytes) -> str:
