@@ -10,7 +10,7 @@ from trust_store.problems import read_json
 
 from .devices import parse_checkin, parse_enroll, parse_status
 from .env import Env, json, no_content
-from .model import DeviceStatus, ManagedDevice, User
+from .managed_devices import DeviceStatus, ManagedDevice, User
 from .notifications import notices_for, send
 from .openapi import Route
 from .policy import decide

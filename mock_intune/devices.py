@@ -13,7 +13,7 @@ from trust_store.clock import parse_iso
 
 from .derived_credentials import Issuer
 from .fields import Choice, Field, Integer, Text, read_fields, refuse_unknown, require_object
-from .model import ReportedCredential
+from .managed_devices import ReportedCredential
 from .platforms import ENROLLMENT_TYPES, TRAITS, Platform
 from .problems import field_error
 

@@ -10,7 +10,8 @@ from trust_store.problems import read_json
 from .devices import UPN
 from .env import Env, collection, json, no_content
 from .fields import Field, Text, TextList, read_fields, refuse_unknown
-from .model import DeviceAction, Group
+from .managed_devices import DeviceAction
+from .model import Group
 from .openapi import Route
 from .problems import field_error
 

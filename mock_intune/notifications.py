@@ -12,7 +12,8 @@ from dataclasses import dataclass
 
 from .derived_credentials import DerivedCredentialSettings, Issuer, NotificationChannel
 from .fields import JsonObject
-from .model import EmailMessage, ManagedDevice, Tenant
+from .managed_devices import ManagedDevice
+from .model import EmailMessage, Tenant
 from .platforms import TRAITS
 from .policy import ActionKind, Decision
 

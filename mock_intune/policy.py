@@ -15,7 +15,8 @@ from trust_store.clock import isoformat
 from .assignments import targets
 from .derived_credentials import DerivedCredentialSettings
 from .fields import JsonObject
-from .model import ManagedDevice, Profile, ReportedCredential, Tenant
+from .managed_devices import ManagedDevice, ReportedCredential
+from .model import Profile, Tenant
 
 
 class ActionKind(StrEnum):

@@ -66,7 +66,8 @@ class Intune:
     def tenant(self) -> Tenant:
         app = self.client.app
         assert app is not None
-        return app[TENANT]
+        tenant: Tenant = app[TENANT]
+        return tenant
 
     def snapshot(self) -> Tenant:
         return copy.deepcopy(self.tenant)

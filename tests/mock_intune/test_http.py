@@ -5,9 +5,15 @@ from __future__ import annotations
 
 from typing import Any
 
+import aiohttp
 import pytest
 
+from mock_intune import ServerSettings, create_app
 from mock_intune.app import ROUTES
+from trust_store.clock import ManualClock
+from trust_store.labpki import LabPKI
+from trust_store.randomness import Randomness
+from trust_store.tls import client_context, server_context
 
 from .conftest import ALL_USERS, CONFIGS, DC, Intune, MakeIntune
 
@@ -180,3 +186,24 @@ async def test_fault_plan_rejects_device_requests(intune: Intune) -> None:
     assert resp.status == 503
     assert intune.tenant.devices == {}
     await intune.add_settings()
+
+
+async def test_served_over_https(
+    aiohttp_server: Any, clock: ManualClock, rand: Randomness, pki: LabPKI
+) -> None:
+    """The factory is transport-agnostic; the lab serves it with a lab-TLS-root certificate."""
+    cred = pki.server_credential("intune")
+    server = await aiohttp_server(
+        create_app(ServerSettings(), clock, rand), ssl=server_context(cred.chain, cred.key)
+    )
+    connector = aiohttp.TCPConnector(ssl=client_context([pki.tls_root.cert]))
+    async with aiohttp.ClientSession(connector=connector) as session:
+        url = f"https://localhost:{server.port}/device/v1/enroll"
+        body = {"deviceName": "d", "upn": "a@corp.example", "platform": "ios"}
+        async with session.post(url, json=body) as resp:
+            assert resp.status == 201
+        async with session.get(f"https://localhost:{server.port}/admin/history") as resp:
+            history = (await resp.json())["requests"]
+    assert [(h["path"], h["status"], h["client_cert"]) for h in history] == [
+        ("/device/v1/enroll", 201, False)
+    ]

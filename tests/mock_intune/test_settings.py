@@ -3,6 +3,8 @@ notificationType values, field checks."""
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from .conftest import DC, GRAPH, Intune, MakeIntune
@@ -49,6 +51,13 @@ async def test_one_issuer_per_tenant(intune: Intune) -> None:
     assert intune.tenant == before
     await intune.call("DELETE", f"{DC}/{first['id']}", status=204)
     await intune.add_settings(issuer="intercede")
+
+
+async def test_concurrent_creates_one_wins(intune: Intune) -> None:
+    bodies = [{"displayName": f"s{i}", "issuer": "purebred"} for i in range(5)]
+    resps = await asyncio.gather(*(intune.client.post(DC, json=b) for b in bodies))
+    assert sorted(r.status for r in resps) == [201, 409, 409, 409, 409]
+    assert len((await intune.call("GET", DC))["value"]) == 1
 
 
 async def test_issuer_immutable(intune: Intune) -> None:

@@ -14,7 +14,7 @@ from mock_intune.derived_credentials import (
     format_notification_type,
     parse_notification_type,
 )
-from mock_intune.model import ReportedCredential
+from mock_intune.managed_devices import ReportedCredential
 from mock_intune.policy import ActionKind, Reason, credential_action
 from mock_intune.problems import Problem
 from mock_intune.profiles import REGISTRY
