@@ -284,6 +284,13 @@ class CredentialApp:
         for kind, ders in m.data["issued"].items():
             certs = [x509.load_der_x509_certificate(base64.b64decode(d)) for d in ders]
             key = load_private_key_pem(m.data["keys"][kind].encode(), kek)
+            # PKCS#7 holds a SET of certificates: find the leaf by its key, not its position.
+            leaf = [c for c in certs if c.public_key() == key.public_key()]
+            if len(leaf) != 1:
+                raise EnrollmentError(
+                    f"the {kind} response holds no certificate for the device's key"
+                )
+            certs = leaf + [c for c in certs if c is not leaf[0]]
             new.append(
                 Identity(
                     f"{m.data['enrollment']}-{kind}".upper(),
@@ -322,6 +329,7 @@ class CredentialApp:
                 store.remove_identity(old.ref)
         for ident in new:
             ident.attrs["settingsId"] = str(settings.get("id", ""))
+            ident.attrs["intuneIssuer"] = issuer.intune_issuer
             store.add_identity(ident)
         for k in ("keys", "issued", "keyHistory"):
             m.data.pop(k, None)

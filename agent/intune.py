@@ -59,7 +59,7 @@ class IntuneChannel:
             return None
         newest = max(auth, key=lambda i: i.cert.not_valid_before_utc)
         return {
-            "issuer": newest.issuer,
+            "issuer": newest.attrs.get("intuneIssuer", newest.issuer),
             "thumbprint": newest.thumbprint,
             "notBefore": isoformat(newest.cert.not_valid_before_utc),
             "notAfter": isoformat(newest.cert.not_valid_after_utc),

@@ -30,13 +30,23 @@ def write_trust(out: Path, pki: LabPKI) -> dict[str, str]:
     return {"roots": ROOTS, "intermediates": INTERMEDIATES, "tlsRoot": "trust/tls-root.pem"}
 
 
-def device_entry(out: Path, device: Device, extra: dict[str, Any]) -> dict[str, Any]:
-    base = out / "devices" / device.id
+def _write(out: Path | None, rel: str, data: bytes) -> str | None:
+    if out is None:
+        return None
+    (out / rel).parent.mkdir(parents=True, exist_ok=True)
+    (out / rel).write_bytes(data)
+    return rel
+
+
+def device_entry(out: Path | None, device: Device, extra: dict[str, Any]) -> dict[str, Any]:
+    """One device's report entry; with `out`, its certificates and profiles are written there."""
     certs = []
-    for n, ident in enumerate(sorted(device.store.all_identities(), key=lambda i: (i.role.value, not i.current))):
-        rel = f"devices/{device.id}/certs/{ident.role.value}-{n}.pem"
-        (out / rel).parent.mkdir(parents=True, exist_ok=True)
-        (out / rel).write_bytes(certs_pem([ident.cert]))
+    for n, ident in enumerate(
+        sorted(device.store.all_identities(), key=lambda i: (i.role.value, not i.current))
+    ):
+        rel = _write(
+            out, f"devices/{device.id}/certs/{ident.role.value}-{n}.pem", certs_pem([ident.cert])
+        )
         certs.append(
             {
                 "role": ident.role.value,
@@ -47,16 +57,23 @@ def device_entry(out: Path, device: Device, extra: dict[str, Any]) -> dict[str, 
                 "serial": format(ident.cert.serial_number, "x"),
                 "notAfter": isoformat(ident.cert.not_valid_after_utc),
                 "path": rel,
-                "requiredPolicy": DERIVED_PIV_AUTH.dotted_string if ident.role is CredentialRole.PIV_AUTH else None,
+                "requiredPolicy": DERIVED_PIV_AUTH.dotted_string
+                if ident.role is CredentialRole.PIV_AUTH
+                else None,
             }
         )
     artifacts = []
     for art in device.applied.values():
-        rel = f"devices/{device.id}/profiles/{art.filename}"
-        (out / rel).parent.mkdir(parents=True, exist_ok=True)
-        (out / rel).write_bytes(art.content)
-        artifacts.append({"policyId": art.policy_id, "kind": art.kind, "mediaType": art.media_type, "path": rel, "summary": art.summary})
-    base.mkdir(parents=True, exist_ok=True)
+        rel = _write(out, f"devices/{device.id}/profiles/{art.filename}", art.content)
+        artifacts.append(
+            {
+                "policyId": art.policy_id,
+                "kind": art.kind,
+                "mediaType": art.media_type,
+                "path": rel,
+                "summary": art.summary,
+            }
+        )
     m = device.machine
     return {
         "id": device.id,
@@ -73,7 +90,9 @@ def device_entry(out: Path, device: Device, extra: dict[str, Any]) -> dict[str, 
     }
 
 
-def write_report(out: Path, pki: LabPKI, devices: list[dict[str, Any]], summary: dict[str, Any]) -> Path:
+def write_report(
+    out: Path, pki: LabPKI, devices: list[dict[str, Any]], summary: dict[str, Any]
+) -> Path:
     out.mkdir(parents=True, exist_ok=True)
     doc = {"trust": write_trust(out, pki), "devices": devices, "summary": summary}
     path = out / "report.json"

@@ -115,6 +115,7 @@ ISSUING_CA = CertProfile(
     "issuing-ca",
     frozenset({"key_cert_sign", "crl_sign"}),
     10 * 365 * _DAY,
+    policies=(oids.ANY_POLICY,),
     ca=True,
     path_length=0,
     revocation_pointers=False,

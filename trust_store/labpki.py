@@ -11,12 +11,13 @@ given (and written there the first time). They are never part of the source tree
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from cryptography import x509
 
 from . import certprofiles as cp
+from . import oids
 from .ca import CertificateAuthority, self_signed_root
 from .certprofiles import Subject
 from .clock import Clock
@@ -27,6 +28,19 @@ from .randomness import Randomness
 
 CA_KEY = KeyAlgorithm.EC_P256
 LOOPBACK_NAMES = ("localhost",)
+
+#: Policies each issuing CA asserts, so relying parties that require an explicit policy
+#: (e.g. `openssl verify -explicit_policy -policy <derived-PIV OID>`) accept its leaves.
+PIV_CA_POLICIES = (
+    oids.FPKI_COMMON_AUTHENTICATION,
+    oids.FPKI_COMMON_CARD_AUTH,
+    oids.FPKI_COMMON_HARDWARE,
+)
+DERIVED_CA_POLICIES = (
+    oids.DERIVED_PIV_AUTH,
+    oids.DERIVED_PIV_AUTH_HARDWARE,
+    oids.FPKI_COMMON_POLICY,
+)
 LOOPBACK_IPS = ("127.0.0.1", "::1")
 
 
@@ -101,7 +115,9 @@ class LabPKI:
         pki = cls(clock, rand, state_dir)
         store = _KeyCache(state_dir / "pki" if state_dir else None)
         pki.tls_root = pki._root(store, "tls-root", Subject("dcemu Lab TLS Root CA"))
-        pki.piv = pki._hierarchy(store, "piv", "dcemu PIV Card", "PIV card issuing CA")
+        pki.piv = pki._hierarchy(
+            store, "piv", "dcemu PIV Card", "PIV card issuing CA", PIV_CA_POLICIES
+        )
         for name in issuers:
             pki.add_issuer(name, store)
         return pki
@@ -114,6 +130,7 @@ class LabPKI:
                 f"derived-{name}",
                 f"dcemu {name.title()} Derived",
                 f"{name.title()} derived PIV CA",
+                DERIVED_CA_POLICIES,
             )
         return self.derived[name]
 
@@ -128,7 +145,12 @@ class LabPKI:
         return ca
 
     def _child_ca(
-        self, store: _KeyCache, name: str, parent: CertificateAuthority, subject: Subject
+        self,
+        store: _KeyCache,
+        name: str,
+        parent: CertificateAuthority,
+        subject: Subject,
+        policies: tuple[x509.ObjectIdentifier, ...],
     ) -> CertificateAuthority:
         key = store.key(name, CA_KEY)
         cert = store.cert(name)
@@ -137,16 +159,25 @@ class LabPKI:
             or cert.public_key() != key.public_key()
             or cert.issuer != parent.cert.subject
         ):
-            cert = parent.issue(key.public_key(), subject, cp.ISSUING_CA)
+            cert = parent.issue(
+                key.public_key(), subject, replace(cp.ISSUING_CA, policies=policies)
+            )
             store.save_cert(name, cert)
         return CertificateAuthority(
             name, key, cert, parent.chain, self.clock, self.rand.child(name)
         )
 
-    def _hierarchy(self, store: _KeyCache, label: str, org: str, issuing_cn: str) -> Hierarchy:
+    def _hierarchy(
+        self,
+        store: _KeyCache,
+        label: str,
+        org: str,
+        issuing_cn: str,
+        policies: tuple[x509.ObjectIdentifier, ...],
+    ) -> Hierarchy:
         root = self._root(store, f"{label}-root", Subject(f"{org} Root CA", organization=org))
         issuing = self._child_ca(
-            store, f"{label}-issuing", root, Subject(issuing_cn, organization=org)
+            store, f"{label}-issuing", root, Subject(issuing_cn, organization=org), policies
         )
         key = store.key(f"{label}-ocsp", CA_KEY)
         cert = store.cert(f"{label}-ocsp")

@@ -16,6 +16,8 @@ from cryptography.x509 import ObjectIdentifier
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
 # --- certificate policies -------------------------------------------------------------------
+#: [5280] anyPolicy: asserted by the lab's issuing CAs so explicit-policy path validation works.
+ANY_POLICY = ObjectIdentifier("2.5.29.32.0")
 #: [FPKI] id-fpki-common-authentication: PIV Authentication certificate on the card.
 FPKI_COMMON_AUTHENTICATION = ObjectIdentifier("2.16.840.1.101.3.2.1.3.13")
 #: [FPKI] id-fpki-common-cardAuth: PIV Card Authentication.

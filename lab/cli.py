@@ -1,0 +1,50 @@
+"""The `dcemu` command line. Settings are parsed here, once, and passed down."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from pathlib import Path
+
+from .demo import run_demo
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="dcemu", description="Derived-credential lab (NIST SP 800-157)"
+    )
+    sub = p.add_subparsers(dest="command", required=True)
+    demo = sub.add_parser("demo", help="run the end-to-end flow on loopback and print a summary")
+    demo.add_argument(
+        "--out", type=Path, help="write report.json, certificates, profiles and trust/ here"
+    )
+    demo.add_argument(
+        "--seed", type=int, help="seed tokens, passwords and serials (keys stay random)"
+    )
+    demo.add_argument(
+        "--state-dir", type=Path, help="keep lab PKI and device state here (resumable)"
+    )
+    demo.add_argument("--quiet", action="store_true", help="print only the summary")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.command == "demo":
+        lines: list[str] = []
+
+        def echo(text: str) -> None:
+            if not args.quiet or not text[:4].strip().rstrip(".").isdigit():
+                print(text, flush=True)
+            lines.append(text)
+
+        result = asyncio.run(
+            run_demo(out=args.out, seed=args.seed, state_dir=args.state_dir, echo=echo)
+        )
+        return 0 if result.ok else 1
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,182 @@
+"""`dcemu demo`: the whole derived-credential flow on loopback, told step by step.
+
+An Intune administrator configures the tenant (issuer, trusted roots, a Wi-Fi profile that uses
+the derived credential); the agency issues the user a PIV card; the user's device enrolls in
+Intune, Company Portal asks for a derived credential, the user signs in at the issuer's portal
+with the card, the device scans the QR code, obtains and installs its credential, validates the
+chain to the deployed root and applies the Wi-Fi profile.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from agent.credential_app import CredentialApp
+from agent.device import Device, DeviceSpec
+from agent.http import Transport
+from agent.intune import IntuneChannel
+from agent.user import Workstation, issue_card
+from trust_store.clock import ManualClock
+from trust_store.labpki import LabPKI
+from trust_store.randomness import Randomness
+
+from .report import device_entry, write_report
+from .servers import LabServers
+from .tenant import TenantAdmin
+
+Echo = Callable[[str], None]
+
+
+@dataclass
+class DemoCase:
+    """One device of the demo: which issuer and platform, and what the tenant deploys."""
+
+    issuer: str
+    intune_issuer: str
+    platform: str
+    os_version: str
+    model: str
+    device_name: str
+
+
+SPINE = [DemoCase("entrust", "entrustDatacard", "ios", "17.5", "iPhone15,2", "QA-iPhone-01")]
+
+
+@dataclass
+class DemoResult:
+    devices: list[dict[str, Any]] = field(default_factory=list)
+    report: Path | None = None
+    ok: bool = False
+
+
+async def run_demo(
+    *,
+    out: Path | None = None,
+    seed: int | None = None,
+    state_dir: Path | None = None,
+    echo: Echo = print,
+    cases: list[DemoCase] | None = None,
+) -> DemoResult:
+    cases = cases or SPINE
+    started = time.perf_counter()
+    clock = ManualClock(dt.datetime.now(dt.UTC))
+    rand = Randomness(seed)
+    issuers = tuple(sorted({c.issuer for c in cases}))
+    n = 0
+
+    def step(text: str) -> None:
+        nonlocal n
+        n += 1
+        echo(f"{n:>3}. {text}")
+
+    echo("dcemu demo: derived PIV credentials (NIST SP 800-157) end to end, on loopback\n")
+    pki = LabPKI.create(clock, rand, issuers, state_dir)
+    step(
+        f"lab PKI ready: TLS root, PIV card hierarchy, derived hierarchies for {', '.join(issuers)}"
+    )
+    servers = await LabServers(pki, clock, rand).start(issuers)
+    transport = Transport([pki.tls_root.cert])
+    result = DemoResult()
+    try:
+        step(f"card authority  {servers.card_authority_url}")
+        for name, url in servers.issuer_urls.items():
+            step(f"issuer {name:<9}{url}  (OpenAPI: {url}/openapi.json)")
+        step(f"mock Intune     {servers.intune_url}")
+        for case in cases:
+            device = await _run_case(case, servers, pki, clock, transport, state_dir, step, echo)
+            result.devices.append(device_entry(out, device, {"issuer": case.issuer}))
+        result.ok = all(d["state"] == "complete" for d in result.devices)
+        summary = {
+            "devices": len(result.devices),
+            "complete": sum(d["state"] == "complete" for d in result.devices),
+            "seconds": round(time.perf_counter() - started, 2),
+        }
+        echo("\nSummary")
+        for d in result.devices:
+            certs = ", ".join(c["role"] for c in d["certificates"] if c["current"])
+            echo(
+                f"  {d['name']:<14} {d['platform']:<8} {d['issuer']:<9} {d['state']:<10} "
+                f"certs: {certs or '-'}; profiles: {len(d['profiles'])}"
+                + (f"; failed: {d['failure']['reason']}" if d["failure"] else "")
+            )
+        echo(
+            f"  {summary['complete']}/{summary['devices']} devices complete in {summary['seconds']} s"
+        )
+        if out is not None:
+            result.report = write_report(out, pki, result.devices, summary)
+            echo(f"  report: {result.report}")
+    finally:
+        await transport.close()
+        await servers.stop()
+    return result
+
+
+async def _run_case(
+    case: DemoCase,
+    servers: LabServers,
+    pki: LabPKI,
+    clock: ManualClock,
+    transport: Transport,
+    state_dir: Path | None,
+    step: Echo,
+    echo: Echo,
+) -> Device:
+    admin = TenantAdmin(transport, servers.intune_url)
+    settings = await admin.set_issuer(case.intune_issuer, help_url="https://help.corp.example/pivd")
+    step(f"admin: tenant issuer set to {settings['issuer']} (one issuer per tenant)")
+    root = await admin.add_trusted_root(
+        f"{case.issuer.title()} derived root", pki.derived[case.issuer].root.cert
+    )
+    radius = await admin.add_trusted_root("RADIUS server root", pki.tls_root.cert)
+    step("admin: trusted-root profiles deployed (derived-credential root, RADIUS server root)")
+    wifi = await admin.add_ios_wifi(
+        "Corp Wi-Fi (derived credential)",
+        "CORP-SECURE",
+        server_names=["radius.corp.example"],
+        root_ids=[radius["id"]],
+    )
+    step(
+        f"admin: Wi-Fi profile {wifi['displayName']!r}: EAP-TLS, authentication = derived credential"
+    )
+    del root
+    user = await issue_card(
+        transport,
+        servers.card_authority_url,
+        name="Alice Smith",
+        upn="alice@corp.example",
+        email="alice@corp.example",
+        pin="123456",
+    )
+    step(f"agency: PIV card issued to {user.name} (card UUID {user.card.card_uuid}), PIN set")
+    spec = DeviceSpec(
+        id=f"{case.platform}-{case.issuer}-01",
+        name=case.device_name,
+        platform=case.platform,
+        os_version=case.os_version,
+        model=case.model,
+        upn=user.upn,
+    )
+    device = Device(spec, clock, state_dir / "devices" / spec.id if state_dir else None)
+
+    def narrate(dev: Device, text: str) -> None:
+        step(f"[{dev.spec.name}] {text}")
+
+    app = CredentialApp(
+        device,
+        IntuneChannel(transport, servers.intune_url),
+        transport,
+        servers.issuer_urls,
+        narrate,
+    )
+    workstation = Workstation(transport)
+    try:
+        state = await app.sync(user, workstation)
+    finally:
+        await workstation.close()
+    step(f"[{spec.name}] enrollment state: {state.value}")
+    return device
