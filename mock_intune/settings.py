@@ -38,15 +38,22 @@ class ServerSettings:
     def from_env(cls, environ: Mapping[str, str] | None = None) -> ServerSettings:
         """Settings from `DCEMU_INTUNE_*` variables; unset ones keep their defaults."""
         env = os.environ if environ is None else environ
-        kwargs: dict[str, object] = {}
-        if (v := env.get(ENV_PREFIX + "NAME")) is not None:
-            kwargs["name"] = v
-        if (v := env.get(ENV_PREFIX + "BODY_LIMIT")) is not None:
-            kwargs["body_limit"] = int(v)
-        if (v := env.get(ENV_PREFIX + "CHECKIN_INTERVAL_SECONDS")) is not None:
-            kwargs["checkin_interval"] = dt.timedelta(seconds=int(v))
-        if (v := env.get(ENV_PREFIX + "STRICT")) is not None:
-            kwargs["strict"] = v.strip().lower() in ("1", "true", "yes", "on")
-        if (v := env.get(ENV_PREFIX + "DEFAULT_HELP_URL")) is not None:
-            kwargs["default_help_url"] = v
-        return cls(**kwargs)  # type: ignore[arg-type]
+        d = cls()
+
+        def get(key: str) -> str | None:
+            return env.get(ENV_PREFIX + key)
+
+        body_limit, interval, strict = (
+            get("BODY_LIMIT"),
+            get("CHECKIN_INTERVAL_SECONDS"),
+            get("STRICT"),
+        )
+        return cls(
+            name=get("NAME") or d.name,
+            body_limit=int(body_limit) if body_limit else d.body_limit,
+            checkin_interval=(
+                dt.timedelta(seconds=int(interval)) if interval else d.checkin_interval
+            ),
+            strict=strict.strip().lower() in ("1", "true", "yes", "on") if strict else d.strict,
+            default_help_url=get("DEFAULT_HELP_URL") or d.default_help_url,
+        )
