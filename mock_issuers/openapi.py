@@ -89,13 +89,54 @@ def operation(
     return op
 
 
+_FAULTS = obj(
+    latencyMs={"type": "integer", "minimum": 0},
+    errorRate={"type": "number", "minimum": 0, "maximum": 1},
+    dropRate={"type": "number", "minimum": 0, "maximum": 1},
+    paths=array(STRING),
+)
+
+#: What `trust_store.webapp.base_app` adds to every server: its OpenAPI and the admin sub-app.
+SHARED_PATHS: dict[str, dict[str, Json]] = {
+    "/openapi.json": {"get": operation("This document", {"200": json_answer("OpenAPI 3.1", {})})},
+    "/admin/history": {
+        "get": operation(
+            "Recent requests (method, path, status, client certificate)",
+            {"200": json_answer("history", obj(["requests"], requests=array(obj())))},
+            tags=("admin",),
+        )
+    },
+    "/admin/faults": {
+        "get": operation(
+            "The fault plan", {"200": json_answer("fault plan", _FAULTS)}, tags=("admin",)
+        ),
+        "put": operation(
+            "Replace the fault plan (latency, error rate, drop rate, paths)",
+            {"200": json_answer("fault plan", _FAULTS), **problems((400, "malformed"))},
+            body=json_body(_FAULTS),
+            tags=("admin",),
+        ),
+    },
+    "/admin/reset": {
+        "post": operation(
+            "Forget faults, history and state", {"204": {"description": "reset"}}, tags=("admin",)
+        )
+    },
+    "/admin/time": {
+        "get": operation(
+            "The lab clock", {"200": json_answer("now", obj(["now"], now=TIME))}, tags=("admin",)
+        )
+    },
+}
+
+
 def document(
     title: str, description: str, paths: dict[str, dict[str, Json]], schemes: dict[str, Json]
 ) -> Json:
     return {
         "openapi": "3.1.0",
         "info": {"title": title, "version": "1", "description": description},
-        "paths": paths,
+        "paths": {**SHARED_PATHS, **paths},
         "components": {"schemas": {"Problem": PROBLEM_SCHEMA}, "securitySchemes": schemes},
     }
 
