@@ -10,7 +10,7 @@ from typing import Any
 
 from aiohttp import web
 
-from trust_store.problems import BadRequest, Unauthorized, UnsupportedMedia
+from trust_store.problems import BadRequest, Unauthorized, UnsupportedMedia, read_json
 
 _WHITESPACE = re.compile(rb"\s+")
 
@@ -26,6 +26,13 @@ async def read_body(request: web.Request, *allowed: str) -> bytes:
     """The raw body, after checking its media type (aiohttp enforces the size limit: 413)."""
     require_media_type(request, *allowed)
     return await request.read()
+
+
+async def read_optional_json(request: web.Request) -> dict[str, Any]:
+    """Like `read_json`, but an empty body (no Content-Type needed) reads as `{}`."""
+    if not request.can_read_body:
+        return {}
+    return await read_json(request)
 
 
 def b64decode(data: str | bytes, what: str) -> bytes:

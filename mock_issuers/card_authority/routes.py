@@ -10,7 +10,7 @@ from trust_store.pem import certs_pem
 from trust_store.problems import read_json
 
 from ..revocation import parse_reason
-from ..wire import get_str
+from ..wire import get_str, read_optional_json
 from .cards import CardRequest
 from .escrow import generate_keys
 from .recovery import authorised_escrow_client
@@ -33,8 +33,7 @@ async def issue_card(request: web.Request) -> web.Response:
 async def revoke_card(request: web.Request) -> web.Response:
     authority = request.app[CARD_AUTHORITY]
     record = authority.card(request.match_info["uuid"])
-    body = await read_json(request)
-    reason = parse_reason(body.get("reason"))
+    reason = parse_reason((await read_optional_json(request)).get("reason"))
     serials = authority.revoke(record, reason)
     return web.json_response({"revoked": [f"{s:x}" for s in serials]})
 

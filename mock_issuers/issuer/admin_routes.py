@@ -7,16 +7,17 @@ import uuid
 
 from aiohttp import web
 
-from trust_store.problems import NotFound, read_json
+from trust_store.problems import NotFound
 
 from ..revocation import parse_reason
+from ..wire import read_optional_json
 from .service import ISSUER_SERVICE
 
 
 async def revoke_enrollment(request: web.Request) -> web.Response:
     service = request.app[ISSUER_SERVICE]
     enrollment = service.enrollments.get(request.match_info["id"])
-    reason = parse_reason((await read_json(request)).get("reason"))
+    reason = parse_reason((await read_optional_json(request)).get("reason"))
     serials = service.revoke([enrollment], reason)
     return web.json_response({"revoked": [f"{s:x}" for s in serials]})
 
@@ -27,7 +28,7 @@ async def revoke_card(request: web.Request) -> web.Response:
         card_uuid = uuid.UUID(request.match_info["uuid"])
     except ValueError:
         raise NotFound(f"no card {request.match_info['uuid']!r}") from None
-    reason = parse_reason((await read_json(request)).get("reason"))
+    reason = parse_reason((await read_optional_json(request)).get("reason"))
     serials = service.revoke(service.enrollments_of_card(card_uuid), reason)
     return web.json_response({"revoked": [f"{s:x}" for s in serials]})
 

@@ -148,6 +148,14 @@ async def test_revoke_card_reaches_ocsp_and_crl(lab: Lab) -> None:
     assert crl.is_signature_valid(lab.pki.piv.issuing.key.public_key())  # type: ignore[arg-type]
     async with http.post(f"{lab.ca_url}/admin/cards/{uuid.uuid4()}/revoke", json={}) as r:
         await expect_problem(r, 404, "not-found")
+    async with http.post(url) as r:  # no body: reason "unspecified"; revoking again is harmless
+        assert sorted(int(s, 16) for s in (await r.json())["revoked"]) == sorted(revoked)
+
+
+async def test_openapi_is_served(lab: Lab) -> None:
+    async with lab.anonymous().get(f"{lab.ca_url}/openapi.json") as r:
+        doc = await r.json()
+    assert doc["openapi"] == "3.1.0" and "/escrow/{uuid}/recover" in doc["paths"]
 
 
 async def test_cacerts(lab: Lab) -> None:
