@@ -3,6 +3,7 @@ derived PIV Authentication certificate follows SP 800-157."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import uuid
 from dataclasses import replace
@@ -215,3 +216,15 @@ async def test_key_history_refused_when_issuer_not_registered(lab: Lab) -> None:
     async with device.post(own, json={"password": "x"}, headers=device.bearer) as r:
         doc = await expect_problem(r, 503, "unavailable")
     assert "403" in doc["detail"]
+
+
+async def test_concurrent_simpleenrolls_issue_once(lab: Lab) -> None:
+    _, device = await _device(lab)
+
+    async def attempt() -> int:
+        async with device.simpleenroll("pivauth", b64(csr_der(ec_key()))) as r:
+            await r.read()
+            return r.status
+
+    assert sorted(await asyncio.gather(attempt(), attempt())) == [200, 409]
+    assert len(lab.service().hierarchy.issuing.issued) == 2  # OCSP responder + one leaf
