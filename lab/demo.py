@@ -9,25 +9,17 @@ chain to the deployed root and applies the Wi-Fi profile.
 
 from __future__ import annotations
 
-import datetime as dt
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from agent.credential_app import CredentialApp
 from agent.device import Device, DeviceSpec
-from agent.http import Transport
-from agent.intune import IntuneChannel
-from agent.user import Workstation, issue_card
-from trust_store.clock import ManualClock
-from trust_store.labpki import LabPKI
-from trust_store.randomness import Randomness
+from agent.user import Workstation
 
 from .report import device_entry, write_report
-from .servers import LabServers
-from .tenant import TenantAdmin
+from .world import Lab
 
 Echo = Callable[[str], None]
 
@@ -64,8 +56,6 @@ async def run_demo(
 ) -> DemoResult:
     cases = cases or SPINE
     started = time.perf_counter()
-    clock = ManualClock(dt.datetime.now(dt.UTC))
-    rand = Randomness(seed)
     issuers = tuple(sorted({c.issuer for c in cases}))
     n = 0
 
@@ -75,20 +65,17 @@ async def run_demo(
         echo(f"{n:>3}. {text}")
 
     echo("dcemu demo: derived PIV credentials (NIST SP 800-157) end to end, on loopback\n")
-    pki = LabPKI.create(clock, rand, issuers, state_dir)
-    step(
-        f"lab PKI ready: TLS root, PIV card hierarchy, derived hierarchies for {', '.join(issuers)}"
-    )
-    servers = await LabServers(pki, clock, rand).start(issuers)
-    transport = Transport([pki.tls_root.cert])
     result = DemoResult()
-    try:
-        step(f"card authority  {servers.card_authority_url}")
-        for name, url in servers.issuer_urls.items():
+    async with Lab.start(issuers=issuers, seed=seed, state_dir=state_dir) as lab:
+        step(
+            f"lab PKI ready: TLS root, PIV card hierarchy, derived hierarchies for {', '.join(issuers)}"
+        )
+        step(f"card authority  {lab.servers.card_authority_url}")
+        for name, url in lab.servers.issuer_urls.items():
             step(f"issuer {name:<9}{url}  (OpenAPI: {url}/openapi.json)")
-        step(f"mock Intune     {servers.intune_url}")
+        step(f"mock Intune     {lab.servers.intune_url}")
         for case in cases:
-            device = await _run_case(case, servers, pki, clock, transport, state_dir, step, echo)
+            device = await _run_case(case, lab, step)
             result.devices.append(device_entry(out, device, {"issuer": case.issuer}))
         result.ok = all(d["state"] == "complete" for d in result.devices)
         summary = {
@@ -98,7 +85,7 @@ async def run_demo(
         }
         echo("\nSummary")
         for d in result.devices:
-            certs = ", ".join(c["role"] for c in d["certificates"] if c["current"])
+            certs = ", ".join(sorted({c["role"] for c in d["certificates"] if c["current"]}))
             echo(
                 f"  {d['name']:<14} {d['platform']:<8} {d['issuer']:<9} {d['state']:<10} "
                 f"certs: {certs or '-'}; profiles: {len(d['profiles'])}"
@@ -108,50 +95,19 @@ async def run_demo(
             f"  {summary['complete']}/{summary['devices']} devices complete in {summary['seconds']} s"
         )
         if out is not None:
-            result.report = write_report(out, pki, result.devices, summary)
+            result.report = write_report(out, lab.pki, result.devices, summary)
             echo(f"  report: {result.report}")
-    finally:
-        await transport.close()
-        await servers.stop()
     return result
 
 
-async def _run_case(
-    case: DemoCase,
-    servers: LabServers,
-    pki: LabPKI,
-    clock: ManualClock,
-    transport: Transport,
-    state_dir: Path | None,
-    step: Echo,
-    echo: Echo,
-) -> Device:
-    admin = TenantAdmin(transport, servers.intune_url)
-    settings = await admin.set_issuer(case.intune_issuer, help_url="https://help.corp.example/pivd")
-    step(f"admin: tenant issuer set to {settings['issuer']} (one issuer per tenant)")
-    root = await admin.add_trusted_root(
-        f"{case.issuer.title()} derived root", pki.derived[case.issuer].root.cert
-    )
-    radius = await admin.add_trusted_root("RADIUS server root", pki.tls_root.cert)
+async def _run_case(case: DemoCase, lab: Lab, step: Echo) -> Device:
+    setup = await lab.configure_tenant(case.issuer)
+    step(f"admin: tenant issuer set to {setup.settings['issuer']} (one issuer per tenant)")
     step("admin: trusted-root profiles deployed (derived-credential root, RADIUS server root)")
-    wifi = await admin.add_ios_wifi(
-        "Corp Wi-Fi (derived credential)",
-        "CORP-SECURE",
-        server_names=["radius.corp.example"],
-        root_ids=[radius["id"]],
-    )
     step(
-        f"admin: Wi-Fi profile {wifi['displayName']!r}: EAP-TLS, authentication = derived credential"
+        f"admin: Wi-Fi profile {setup.profiles['wifi']['displayName']!r}: EAP-TLS, derived credential"
     )
-    del root
-    user = await issue_card(
-        transport,
-        servers.card_authority_url,
-        name="Alice Smith",
-        upn="alice@corp.example",
-        email="alice@corp.example",
-        pin="123456",
-    )
+    user = await lab.new_user("Alice Smith", "alice@corp.example")
     step(f"agency: PIV card issued to {user.name} (card UUID {user.card.card_uuid}), PIN set")
     spec = DeviceSpec(
         id=f"{case.platform}-{case.issuer}-01",
@@ -161,21 +117,14 @@ async def _run_case(
         model=case.model,
         upn=user.upn,
     )
-    device = Device(spec, clock, state_dir / "devices" / spec.id if state_dir else None)
+    device = lab.new_device(spec)
 
     def narrate(dev: Device, text: str) -> None:
         step(f"[{dev.spec.name}] {text}")
 
-    app = CredentialApp(
-        device,
-        IntuneChannel(transport, servers.intune_url),
-        transport,
-        servers.issuer_urls,
-        narrate,
-    )
-    workstation = Workstation(transport)
+    workstation = Workstation(lab.transport)
     try:
-        state = await app.sync(user, workstation)
+        state = await lab.credential_app(device, narrate).sync(user, workstation)
     finally:
         await workstation.close()
     step(f"[{spec.name}] enrollment state: {state.value}")

@@ -1,0 +1,184 @@
+"""The whole Entrust-on-iOS flow through real loopback HTTPS servers, its failure modes, resume
+after a crash, and the demo's output checked by openssl."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from agent.device import Device, DeviceSpec
+from agent.enrollment import State
+from agent.user import Workstation
+from lab.demo import run_demo
+from lab.world import Lab
+from trust_store.clock import ManualClock
+from trust_store.stores import CredentialRole
+
+UPN = "alice@corp.example"
+
+
+def ios_spec(**kw: object) -> DeviceSpec:
+    base: dict[str, object] = dict(
+        id="iphone-1",
+        name="QA-iPhone",
+        platform="ios",
+        os_version="17.5",
+        model="iPhone15,2",
+        upn=UPN,
+    )
+    base.update(kw)
+    return DeviceSpec(**base)  # type: ignore[arg-type]
+
+
+async def enroll(lab: Lab, device: Device, user: object) -> State:
+    ws = Workstation(lab.transport)
+    try:
+        return await lab.credential_app(device).sync(user, ws)  # type: ignore[arg-type]
+    finally:
+        await ws.close()
+
+
+async def test_entrust_ios_end_to_end(clock: ManualClock) -> None:
+    async with Lab.start(clock=clock, seed=7) as lab:
+        setup = await lab.configure_tenant("entrust")
+        user = await lab.new_user("Alice Smith", UPN)
+        device = lab.new_device(ios_spec())
+        assert await enroll(lab, device, user) is State.COMPLETE
+        # Keys were generated on the device and only certificates came back.
+        auth = device.store.identities(device.platform.credential_app, CredentialRole.PIV_AUTH)
+        assert len(auth) == 1 and auth[0].cert.public_key() == auth[0].key.public_key()
+        km = device.store.identities(
+            device.platform.credential_app, CredentialRole.KEY_MANAGEMENT, current_only=False
+        )
+        assert len(km) == 3 and sum(i.current for i in km) == 1
+        # The escrowed key-management keys are the card's own keys (old mail stays readable).
+        card_km = {c.serial_number for c in user.card.key_management_history()}
+        assert {i.cert.serial_number for i in km} == card_km
+        wifi = device.applied[setup.profiles["wifi"]["id"]]
+        assert auth[0].ref.encode() in wifi.content
+        # Intune now sees the credential and asks for nothing more.
+        ci = await lab.credential_app(device).intune.checkin(device)
+        assert ci.actions == []
+
+
+async def test_wrong_pin_fails_with_reason_and_card_counts_down(clock: ManualClock) -> None:
+    async with Lab.start(clock=clock) as lab:
+        await lab.configure_tenant("entrust")
+        user = await lab.new_user("Alice Smith", UPN)
+        user.typed_pin = "000000"
+        device = lab.new_device(ios_spec())
+        assert await enroll(lab, device, user) is State.FAILED
+        assert (
+            device.machine.failure is not None and device.machine.failure["code"] == "pin-incorrect"
+        )
+        assert user.card.tries_left == 2
+        assert device.store.all_identities() == []
+
+
+async def test_no_trusted_root_profile_fails_chain_validation(clock: ManualClock) -> None:
+    async with Lab.start(clock=clock) as lab:
+        await lab.configure_tenant("entrust", roots=False)
+        user = await lab.new_user("Alice Smith", UPN)
+        device = lab.new_device(ios_spec())
+        assert await enroll(lab, device, user) is State.FAILED
+        assert device.machine.failure == {
+            "code": "no-trusted-root",
+            "reason": device.machine.failure["reason"],  # type: ignore[index]
+        }
+        assert "trusted-root profile" in device.machine.failure["reason"]  # type: ignore[index]
+
+
+async def test_blocked_camera_is_reported(clock: ManualClock) -> None:
+    async with Lab.start(clock=clock) as lab:
+        await lab.configure_tenant("entrust")
+        user = await lab.new_user("Alice Smith", UPN)
+        device = lab.new_device(ios_spec(camera_blocked=True))
+        assert await enroll(lab, device, user) is State.FAILED
+        assert device.machine.failure["code"] == "camera-blocked"  # type: ignore[index]
+
+
+async def test_revoked_card_is_refused_at_the_portal(clock: ManualClock) -> None:
+    async with Lab.start(clock=clock) as lab:
+        await lab.configure_tenant("entrust")
+        user = await lab.new_user("Alice Smith", UPN)
+        await lab.transport.json(
+            "POST",
+            f"{lab.servers.card_authority_url}/admin/cards/{user.card.card_uuid}/revoke",
+            json={"reason": "keyCompromise"},
+            during="revoke",
+        )
+        device = lab.new_device(ios_spec())
+        assert await enroll(lab, device, user) is State.FAILED
+        assert device.machine.failure["code"] == "card-revoked"  # type: ignore[index]
+
+
+class Crash(Exception):
+    """Stands in for the agent process dying."""
+
+
+async def test_agent_restart_resumes_from_persisted_state(
+    clock: ManualClock, tmp_path: Path
+) -> None:
+    async with Lab.start(clock=clock, state_dir=tmp_path) as lab:
+        await lab.configure_tenant("entrust")
+        user = await lab.new_user("Alice Smith", UPN)
+        device = lab.new_device(ios_spec())
+
+        def crash_before_install(_d: Device, text: str) -> None:
+            if text.startswith("installed"):
+                raise Crash(text)
+
+        ws = Workstation(lab.transport)
+        with pytest.raises(Crash):
+            await lab.credential_app(device, crash_before_install).sync(user, ws)
+        await ws.close()
+        # A new agent process loads the device from disk and picks up where it stopped.
+        again = Device.load(tmp_path / "devices" / "iphone-1", clock)
+        assert again.machine.state is State.CERTIFICATES_ISSUED
+        assert again.store.all_identities() == []
+        app = lab.credential_app(again)
+        app.last_checkin = await app.intune.checkin(again)
+        assert await app.run(user, Workstation(lab.transport)) is State.COMPLETE
+        assert len(again.store.all_identities()) == 5
+        reloaded = Device.load(tmp_path / "devices" / "iphone-1", clock)
+        assert (
+            reloaded.machine.state is State.COMPLETE and len(reloaded.store.all_identities()) == 5
+        )
+        # No private key is stored in the clear.
+        assert (
+            b"BEGIN PRIVATE KEY"
+            not in (tmp_path / "devices" / "iphone-1" / "device.json").read_bytes()
+        )
+
+
+async def test_demo_writes_a_report_openssl_accepts(tmp_path: Path) -> None:
+    lines: list[str] = []
+    result = await run_demo(out=tmp_path, seed=1, echo=lines.append)
+    assert result.ok
+    assert any("Summary" in line for line in lines)
+    report = json.loads((tmp_path / "report.json").read_text())
+    dev = report["devices"][0]
+    assert (dev["platform"], dev["issuer"], dev["state"]) == ("ios", "entrust", "complete")
+    roles = {c["role"] for c in dev["certificates"]}
+    assert roles == {"pivAuthentication", "digitalSignature", "keyManagement"}
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl not on PATH")
+    for cert in dev["certificates"]:
+        cmd = [
+            "openssl",
+            "verify",
+            "-CAfile",
+            report["trust"]["roots"],
+            "-untrusted",
+            report["trust"]["intermediates"],
+        ]
+        if cert["requiredPolicy"]:
+            cmd += ["-policy", cert["requiredPolicy"], "-explicit_policy", "-purpose", "sslclient"]
+        out = subprocess.run([*cmd, cert["path"]], cwd=tmp_path, capture_output=True, text=True)
+        assert out.returncode == 0 and out.stdout.strip().endswith(": OK"), out.stdout + out.stderr
+    for prof in dev["profiles"]:
+        assert (tmp_path / prof["path"]).read_bytes().startswith(b"<?xml")
