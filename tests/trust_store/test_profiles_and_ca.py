@@ -10,10 +10,10 @@ from cryptography.x509.oid import ExtendedKeyUsageOID
 from trust_store import certprofiles as cp
 from trust_store import oids
 from trust_store.ca import CertStatus, IssuanceError
+from trust_store.errors import OCSPError
 from trust_store.keys import KeyAlgorithm, WeakKeyError, generate_key
 from trust_store.labpki import LabPKI
 from trust_store.ocsp import build_request, check_response
-from trust_store.errors import OCSPError
 
 
 def issue_derived(pki: LabPKI, card_uuid: uuid.UUID) -> x509.Certificate:
