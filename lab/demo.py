@@ -18,8 +18,9 @@ from typing import Any
 from agent.device import Device, DeviceSpec
 from agent.user import Workstation
 
+from .matrix import SUPPORTED, UNSUPPORTED
 from .report import device_entry, write_report
-from .world import Lab
+from .world import INTUNE_ISSUER, Lab
 
 Echo = Callable[[str], None]
 
@@ -36,7 +37,10 @@ class DemoCase:
     device_name: str
 
 
-SPINE = [DemoCase("entrust", "entrustDatacard", "ios", "17.5", "iPhone15,2", "QA-iPhone-01")]
+SPINE = [
+    DemoCase(c.issuer, INTUNE_ISSUER[c.issuer], c.platform, c.os_version, c.model, c.device_name)
+    for c in SUPPORTED
+]
 
 
 @dataclass
@@ -94,6 +98,8 @@ async def run_demo(
         echo(
             f"  {summary['complete']}/{summary['devices']} devices complete in {summary['seconds']} s"
         )
+        for (issuer, platform), why in sorted(UNSUPPORTED.items()):
+            echo(f"  not run: {issuer} on {platform}: {why}")
         if out is not None:
             result.report = write_report(out, lab.pki, result.devices, summary)
             echo(f"  report: {result.report}")

@@ -83,6 +83,10 @@ class Lab:
         """The administrator's part: the tenant's issuer, trusted roots, a Wi-Fi profile with
         derived-credential authentication, all assigned to every licensed user."""
         admin = self.admin
+        # One issuer per tenant: each configuration starts from an empty tenant.
+        await self.transport.request(
+            "POST", f"{self.servers.intune_url}/admin/reset", during="reset tenant"
+        )
         setup = TenantSetup(
             await admin.set_issuer(
                 INTUNE_ISSUER[issuer], help_url=help_url or "https://help.corp.example/pivd"

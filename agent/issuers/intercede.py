@@ -1,0 +1,18 @@
+"""Intercede MyID: the user signs in to MyID on a PC or kiosk with the card and requests a mobile
+credential; the portal shows a QR code; the device scans it. There is no password."""
+
+from __future__ import annotations
+
+from .base import CapturedCode, FlowContext, IssuerClient
+
+
+class Intercede(IssuerClient):
+    name = "intercede"
+    display = "Intercede MyID"
+    intune_issuer = "intercede"
+    password_required = False
+
+    async def capture_code(self, ctx: FlowContext) -> CapturedCode:
+        portal = await ctx.workstation.sign_in(ctx.user, ctx.issuer_url)
+        offer = await portal.request_enrollment()
+        return CapturedCode(self.parse_qr(ctx.device.camera.scan(offer.qr_png)))
