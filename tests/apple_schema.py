@@ -63,7 +63,9 @@ def _check_value(value: Any, spec: dict[str, Any], where: str, errors: list[str]
             _check_value(item, item_spec, f"{where}[{i}]", errors)
 
 
-def _check_dict(d: dict[str, Any], keys: list[dict[str, Any]], where: str, errors: list[str]) -> None:
+def _check_dict(
+    d: dict[str, Any], keys: list[dict[str, Any]], where: str, errors: list[str]
+) -> None:
     by_name = {k["key"]: k for k in keys}
     if "ANY" in by_name:
         return

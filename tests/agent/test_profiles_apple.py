@@ -24,20 +24,33 @@ def ctx(pki) -> ProfileContext:  # type: ignore[no-untyped-def]
     store = IOSKeychain()
     h = pki.derived["entrust"]
     key = generate_key(KeyAlgorithm.EC_P256)
-    cert = h.issuing.issue(key.public_key(), cp.Subject("Alice", card_uuid=uuid.uuid4()), cp.DERIVED_PIV_AUTH)
-    store.add_identity(Identity("REF-1", CredentialRole.PIV_AUTH, key, cert, (h.issuing.cert,), "dc", SHARED_GROUP))
+    cert = h.issuing.issue(
+        key.public_key(), cp.Subject("Alice", card_uuid=uuid.uuid4()), cp.DERIVED_PIV_AUTH
+    )
+    store.add_identity(
+        Identity("REF-1", CredentialRole.PIV_AUTH, key, cert, (h.issuing.cert,), "dc", SHARED_GROUP)
+    )
     return ProfileContext("ios", store, COMPANY_PORTAL)
 
 
 def root_policy(pki) -> dict:  # type: ignore[no-untyped-def, type-arg]
     der = pki.tls_root.cert.public_bytes(Encoding.DER)
-    return {"id": "root-1", "@odata.type": ROOT_TYPE, "displayName": "RADIUS root", "trustedRootCertificate": base64.b64encode(der).decode()}
+    return {
+        "id": "root-1",
+        "@odata.type": ROOT_TYPE,
+        "displayName": "RADIUS root",
+        "trustedRootCertificate": base64.b64encode(der).decode(),
+    }
 
 
 def wifi_policy(eap: str = "eapTls") -> dict:  # type: ignore[type-arg]
     return {
-        "id": "wifi-1", "@odata.type": WIFI_TYPE, "displayName": "Corp", "ssid": "CORP",
-        "eapType": eap, "authenticationMethod": "derivedCredential",
+        "id": "wifi-1",
+        "@odata.type": WIFI_TYPE,
+        "displayName": "Corp",
+        "ssid": "CORP",
+        "eapType": eap,
+        "authenticationMethod": "derivedCredential",
         "trustedServerCertificateNames": ["radius.corp.example"],
         "rootCertificatesForServerValidation": ["root-1"],
     }
@@ -65,7 +78,9 @@ def test_root_then_wifi_make_schema_valid_profiles(ctx, pki) -> None:  # type: i
 def test_derived_credential_eap_types(ctx, pki, eap, number) -> None:  # type: ignore[no-untyped-def]
     renderer_for("ios", ROOT_TYPE).apply(root_policy(pki), ctx)
     art = renderer_for("ios", WIFI_TYPE).apply(wifi_policy(eap), ctx)
-    assert plistlib.loads(art.content)["PayloadContent"][0]["EAPClientConfiguration"]["AcceptEAPTypes"] == [number]
+    assert plistlib.loads(art.content)["PayloadContent"][0]["EAPClientConfiguration"][
+        "AcceptEAPTypes"
+    ] == [number]
 
 
 @pytest.mark.parametrize("eap", ["leap", "eapSim", "eapFast"])

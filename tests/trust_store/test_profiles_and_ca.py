@@ -21,7 +21,11 @@ def issue_derived(pki: LabPKI, card_uuid: uuid.UUID) -> x509.Certificate:
     h.issuing.urls.ocsp = "https://127.0.0.1:9/ocsp"
     h.issuing.urls.crl = "https://127.0.0.1:9/crl"
     key = generate_key(KeyAlgorithm.EC_P256)
-    return h.issuing.issue(key.public_key(), cp.Subject("Alice Smith", card_uuid=card_uuid, upn="alice@lab"), cp.DERIVED_PIV_AUTH)
+    return h.issuing.issue(
+        key.public_key(),
+        cp.Subject("Alice Smith", card_uuid=card_uuid, upn="alice@lab"),
+        cp.DERIVED_PIV_AUTH,
+    )
 
 
 def test_derived_piv_auth_profile(pki: LabPKI) -> None:
@@ -33,7 +37,9 @@ def test_derived_piv_auth_profile(pki: LabPKI) -> None:
     eku = ext.get_extension_for_class(x509.ExtendedKeyUsage)
     assert not eku.critical
     assert set(eku.value) == {ExtendedKeyUsageOID.CLIENT_AUTH, oids.EKU_PKINIT_CLIENT_AUTH}
-    policies = [p.policy_identifier for p in ext.get_extension_for_class(x509.CertificatePolicies).value]
+    policies = [
+        p.policy_identifier for p in ext.get_extension_for_class(x509.CertificatePolicies).value
+    ]
     assert policies == [oids.DERIVED_PIV_AUTH]
     san = ext.get_extension_for_class(x509.SubjectAlternativeName).value
     assert card_uuid.urn in san.get_values_for_type(x509.UniformResourceIdentifier)
@@ -42,22 +48,34 @@ def test_derived_piv_auth_profile(pki: LabPKI) -> None:
     assert aia[0].access_location.value == "https://127.0.0.1:9/ocsp"
     crldp = ext.get_extension_for_class(x509.CRLDistributionPoints).value
     assert crldp[0].full_name[0].value == "https://127.0.0.1:9/crl"  # type: ignore[index]
-    assert cert.not_valid_after_utc - cert.not_valid_before_utc <= oids.DERIVED_MAX_VALIDITY + dt.timedelta(minutes=5)
+    assert (
+        cert.not_valid_after_utc - cert.not_valid_before_utc
+        <= oids.DERIVED_MAX_VALIDITY + dt.timedelta(minutes=5)
+    )
 
 
 def test_validity_longer_than_three_years_is_refused(pki: LabPKI) -> None:
     key = generate_key(KeyAlgorithm.EC_P256)
     with pytest.raises(IssuanceError, match="exceeds"):
-        pki.derived["entrust"].issuing.issue(key.public_key(), cp.Subject("A"), cp.DERIVED_PIV_AUTH, validity=dt.timedelta(days=4 * 365))
+        pki.derived["entrust"].issuing.issue(
+            key.public_key(),
+            cp.Subject("A"),
+            cp.DERIVED_PIV_AUTH,
+            validity=dt.timedelta(days=4 * 365),
+        )
 
 
 def test_weak_keys_are_refused(pki: LabPKI) -> None:
     from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
     with pytest.raises(WeakKeyError):
-        pki.piv.issuing.issue(rsa.generate_private_key(65537, 1024).public_key(), cp.Subject("A"), cp.PIV_CARD_AUTH)
+        pki.piv.issuing.issue(
+            rsa.generate_private_key(65537, 1024).public_key(), cp.Subject("A"), cp.PIV_CARD_AUTH
+        )
     with pytest.raises(WeakKeyError):
-        pki.piv.issuing.issue(ec.generate_private_key(ec.SECP192R1()).public_key(), cp.Subject("A"), cp.PIV_CARD_AUTH)
+        pki.piv.issuing.issue(
+            ec.generate_private_key(ec.SECP192R1()).public_key(), cp.Subject("A"), cp.PIV_CARD_AUTH
+        )
 
 
 def test_ocsp_good_revoked_unknown_and_crl(pki: LabPKI, clock) -> None:  # type: ignore[no-untyped-def]
@@ -65,7 +83,10 @@ def test_ocsp_good_revoked_unknown_and_crl(pki: LabPKI, clock) -> None:  # type:
     cert = issue_derived(pki, uuid.uuid4())
     nonce = b"0123456789abcdef"
     req = build_request(cert, h.issuing.cert, nonce)
-    assert check_response(h.responder.respond(req), cert, h.issuing.cert, clock.now(), nonce).status is CertStatus.GOOD
+    assert (
+        check_response(h.responder.respond(req), cert, h.issuing.cert, clock.now(), nonce).status
+        is CertStatus.GOOD
+    )
     h.issuing.revoke(cert.serial_number, x509.ReasonFlags.key_compromise)
     ans = check_response(h.responder.respond(req), cert, h.issuing.cert, clock.now(), nonce)
     assert ans.status is CertStatus.REVOKED and ans.revoked_at is not None

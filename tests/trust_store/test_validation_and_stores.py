@@ -23,8 +23,18 @@ from trust_store.stores.ios_keychain import COMPANY_PORTAL, SHARED_GROUP, IOSKey
 def identity(pki: LabPKI, scope: str = SHARED_GROUP) -> Identity:
     h = pki.derived["entrust"]
     key = generate_key(KeyAlgorithm.EC_P256)
-    cert = h.issuing.issue(key.public_key(), cp.Subject("Alice", card_uuid=uuid.uuid4()), cp.DERIVED_PIV_AUTH)
-    return Identity(str(uuid.uuid4()).upper(), CredentialRole.PIV_AUTH, key, cert, (h.issuing.cert,), "dc", scope)
+    cert = h.issuing.issue(
+        key.public_key(), cp.Subject("Alice", card_uuid=uuid.uuid4()), cp.DERIVED_PIV_AUTH
+    )
+    return Identity(
+        str(uuid.uuid4()).upper(),
+        CredentialRole.PIV_AUTH,
+        key,
+        cert,
+        (h.issuing.cert,),
+        "dc",
+        scope,
+    )
 
 
 def test_chain_needs_a_deployed_root(pki: LabPKI, clock) -> None:  # type: ignore[no-untyped-def]
