@@ -82,8 +82,19 @@ class IssuerClient:
         return token
 
     async def capture_code(self, ctx: FlowContext) -> CapturedCode:
-        """The user signs in at the portal with the card; the device captures what is shown."""
-        raise NotImplementedError
+        """The portal flow (Entrust, Intercede): the user signs in at the issuer's portal with
+        the card, asks for a credential, the device camera scans the QR code and, where the
+        issuer shows one, the user types the password on the device."""
+        portal = await ctx.workstation.sign_in(ctx.user, ctx.issuer_url)
+        offer = await portal.request_enrollment()
+        token = self.parse_qr(ctx.device.camera.scan(offer.qr_png))
+        if not self.password_required:
+            return CapturedCode(token)
+        if offer.password is None:
+            raise EnrollmentError(
+                f"the {self.display} portal showed no password to type on the device"
+            )
+        return CapturedCode(token, offer.password)
 
     async def activate(self, ctx: FlowContext, code: CapturedCode) -> Activation:
         body: dict[str, Any] = {

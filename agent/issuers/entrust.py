@@ -3,8 +3,7 @@ QR code and a numeric password; Company Portal scans the code and the user types
 
 from __future__ import annotations
 
-from ..errors import EnrollmentError
-from .base import CapturedCode, FlowContext, IssuerClient
+from .base import IssuerClient
 
 
 class Entrust(IssuerClient):
@@ -12,12 +11,3 @@ class Entrust(IssuerClient):
     display = "Entrust"
     intune_issuer = "entrustDatacard"
     password_required = True
-
-    async def capture_code(self, ctx: FlowContext) -> CapturedCode:
-        portal = await ctx.workstation.sign_in(ctx.user, ctx.issuer_url)
-        offer = await portal.request_enrollment()
-        token = self.parse_qr(ctx.device.camera.scan(offer.qr_png))
-        if offer.password is None:
-            raise EnrollmentError("the Entrust portal showed no password to type on the device")
-        # The user reads the password off the workstation screen and types it on the device.
-        return CapturedCode(token, offer.password)

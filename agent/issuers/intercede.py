@@ -3,7 +3,7 @@ credential; the portal shows a QR code; the device scans it. There is no passwor
 
 from __future__ import annotations
 
-from .base import CapturedCode, FlowContext, IssuerClient
+from .base import IssuerClient
 
 
 class Intercede(IssuerClient):
@@ -11,8 +11,3 @@ class Intercede(IssuerClient):
     display = "Intercede MyID"
     intune_issuer = "intercede"
     password_required = False
-
-    async def capture_code(self, ctx: FlowContext) -> CapturedCode:
-        portal = await ctx.workstation.sign_in(ctx.user, ctx.issuer_url)
-        offer = await portal.request_enrollment()
-        return CapturedCode(self.parse_qr(ctx.device.camera.scan(offer.qr_png)))
