@@ -1,7 +1,7 @@
 """Emulated device platforms, each one module behind `base.Platform` (registered by name)."""
 
 # Importing the platform modules registers them.
-from . import ios  # noqa: F401
+from . import android, ios, windows  # noqa: F401
 from .base import PLATFORMS, Platform, platform
 
 __all__ = ["PLATFORMS", "Platform", "platform"]

@@ -5,4 +5,4 @@ from .base import STORES, CertificateStore, CredentialRole, Identity, store_for
 __all__ = ["STORES", "CertificateStore", "CredentialRole", "Identity", "store_for"]
 
 # Importing the platform modules registers them in STORES.
-from . import ios_keychain  # noqa: F401
+from . import android_keychain, ios_keychain, windows_store  # noqa: F401
