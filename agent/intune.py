@@ -37,7 +37,7 @@ class IntuneChannel:
             json={
                 "deviceName": device.spec.name,
                 "upn": device.upn,
-                "platform": device.spec.platform,
+                "platform": device.platform.intune_os.lower(),
                 "osVersion": device.spec.os_version,
                 "model": device.spec.model,
                 "enrollmentType": device.spec.enrollment_type,
