@@ -25,6 +25,7 @@ from email.message import EmailMessage, Message
 from email.parser import BytesParser
 
 from cryptography import x509
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.ciphers import algorithms
@@ -190,7 +191,7 @@ class SmimeMail:
             .set_data(_entity(message))
             .add_signer(ident.cert, ident.key, hashes.SHA256())
         )
-        for cert in _unique(ident.chain, skip=ident.cert):
+        for cert in dict.fromkeys(c for c in ident.chain if c != ident.cert):
             builder = builder.add_certificate(cert)
         if detached:
             signed = builder.sign(Encoding.SMIME, [pkcs7.PKCS7Options.DetachedSignature])
@@ -268,6 +269,8 @@ def _decrypt(der: bytes, ident: Identity) -> bytes:
         raise DecryptionFailedError(f"{ident.label} is not an RSA key (no key transport)")
     try:
         return pkcs7.pkcs7_decrypt_der(der, ident.cert, ident.key, [])
+    except UnsupportedAlgorithm as e:
+        raise DecryptionFailedError(f"unsupported content encryption: {e}") from e
     except (ValueError, TypeError) as e:
         raise DecryptionFailedError(f"{ident.label} could not open the message: {e}") from e
 
@@ -302,22 +305,11 @@ def _pkcs7_mime(der: bytes, smime_type: str) -> bytes:
     )
 
 
-def _unique(certs: Sequence[x509.Certificate], skip: x509.Certificate) -> list[x509.Certificate]:
-    seen = {skip.fingerprint(hashes.SHA256())}
-    out = []
-    for c in certs:
-        fp = c.fingerprint(hashes.SHA256())
-        if fp not in seen:
-            seen.add(fp)
-            out.append(c)
-    return out
-
-
 def cms_der(data: bytes) -> bytes:
     """The CMS structure of a message given as S/MIME (MIME), PEM, or DER/BER."""
+    if data[:1] == b"\x30":
+        return data
     head = data.lstrip()
-    if head[:1] == b"\x30":
-        return head
     try:
         if head.startswith(b"-----BEGIN"):
             lines = [ln for ln in head.splitlines() if ln and not ln.startswith(b"-----")]
@@ -378,10 +370,6 @@ def _integer(value: int) -> bytes:
     return _tlv(_INTEGER, value.to_bytes(value.bit_length() // 8 + 1, "big", signed=True))
 
 
-def _name_der(name: x509.Name) -> bytes:
-    return name.public_bytes()
-
-
 #: String types that occur in names, and how their contents decode.
 _STRINGS = {0x0C: "utf-8", 0x13: "ascii", 0x16: "ascii", 0x14: "latin-1", 0x1E: "utf-16-be"}
 
@@ -397,7 +385,12 @@ def _name(node: _Node) -> x509.Name:
             if codec is None:
                 raise MalformedMessageError(f"name attribute of string type {value.tag:#x}")
             text = value.flat().decode(codec, errors="replace")
-            attrs.append(x509.NameAttribute(x509.ObjectIdentifier(_oid(oid.value)), text))
+            try:
+                attrs.append(x509.NameAttribute(x509.ObjectIdentifier(_oid(oid.value)), text))
+            except ValueError as e:
+                raise MalformedMessageError(f"unreadable issuer name attribute: {e}") from e
+        if not attrs:
+            raise MalformedMessageError("empty relative distinguished name in the issuer")
         rdns.append(x509.RelativeDistinguishedName(attrs))
     return x509.Name(rdns)
 
@@ -438,6 +431,8 @@ def _read(buf: bytes, pos: int, limit: int) -> tuple[_Node, int]:
         while buf[pos : pos + 2] != b"\x00\x00":
             child, pos = _read(buf, pos, limit)
             children.append(child)
+        if pos + 2 > limit:
+            raise MalformedMessageError("an element runs past its container")
         return _Node(tag, children=children), pos + 2
     if first & 0x80:
         n = first & 0x7F
@@ -477,7 +472,7 @@ class _Enveloped:
     def for_recipient(self, ktri: _Node, cert: x509.Certificate) -> bytes:
         """DER EnvelopedData for one recipient, named by issuer and serial of `cert`."""
         _, _, key_alg, enc_key = ktri.kids(4, "KeyTransRecipientInfo")
-        rid = _tlv(_SEQUENCE, _name_der(cert.issuer) + _integer(cert.serial_number))
+        rid = _tlv(_SEQUENCE, cert.issuer.public_bytes() + _integer(cert.serial_number))
         ri = _tlv(_SEQUENCE, _integer(0) + rid + key_alg.der() + _tlv(_OCTETS, enc_key.flat()))
         ctype, alg, *rest = self.content_info.kids(2, "EncryptedContentInfo")
         eci = ctype.der() + alg.der()

@@ -5,7 +5,9 @@ key-management key is opened with the right key of the history."""
 from __future__ import annotations
 
 import base64
+import contextlib
 import datetime as dt
+import random
 import shutil
 import subprocess
 import uuid
@@ -18,12 +20,15 @@ from cryptography.hazmat.primitives.ciphers import algorithms
 
 from agent.smime import (
     IOS_MAIL_APP,
+    DecryptionFailedError,
     MalformedMessageError,
     NoMatchingKeyError,
     NoSmimeIdentityError,
     SmimeAccessDeniedError,
+    SmimeError,
     SmimeMail,
     UnsupportedRecipientError,
+    cms_der,
     recipients_of,
 )
 from trust_store import certprofiles as cp
@@ -334,3 +339,31 @@ def test_app_with_another_group_is_refused(box: Mailbox) -> None:
     box.store.register_app("com.example.other", {"TEAMID.com.example.other"})
     with pytest.raises(SmimeAccessDeniedError, match=SHARED_GROUP):
         SmimeMail(box.store, "com.example.other").key_history()
+
+
+def test_ber_element_running_past_its_container(box: Mailbox) -> None:
+    # SEQUENCE of 4 octets holding an indefinite SEQUENCE whose end-of-contents lies outside.
+    with pytest.raises(MalformedMessageError):
+        box.mail.decrypt(b"\x30\x04\x30\x80\x02\x01\x00\x00\x00\x00")
+
+
+@needs_openssl
+def test_unsupported_content_cipher_is_a_typed_error(box: Mailbox, tmp_path: Path) -> None:
+    cert = write(tmp_path, "km.pem", certs_pem([box.history[0].cert]))
+    enc = openssl("cms", "-encrypt", "-des3", cert, data=MESSAGE)
+    assert enc.returncode == 0, enc.stderr.decode()
+    with pytest.raises(DecryptionFailedError, match="unsupported content encryption"):
+        box.mail.decrypt(enc.stdout)
+
+
+def test_damaged_messages_fail_with_typed_errors_only(box: Mailbox) -> None:
+    good = cms_der(box.mail.encrypt(MESSAGE))
+    rng = random.Random(157)
+    for _ in range(300):
+        damaged = bytearray(good)
+        for _ in range(rng.randint(1, 3)):
+            damaged[rng.randrange(len(damaged))] = rng.randrange(256)
+        if rng.random() < 0.2:
+            damaged = damaged[: rng.randrange(len(damaged))]
+        with contextlib.suppress(SmimeError):  # anything else fails the test
+            box.mail.decrypt(bytes(damaged))
