@@ -327,3 +327,48 @@ def test_unknown_trusted_issuer_is_a_config_error(
 ) -> None:
     with pytest.raises(RpConfigError, match="nosuch"):
         create_app(RpSettings(trusted_issuers=("nosuch",)), pki, clock, rand)
+
+
+async def test_plain_http_responder(lab: Lab, pki: LabPKI) -> None:
+    """OCSP is usually plain HTTP (the answers are signed): the RP asks it the same way."""
+    entrust = pki.derived["entrust"]
+
+    async def ocsp(request: web.Request) -> web.Response:
+        body = entrust.responder.respond(await request.read())
+        return web.Response(body=body, content_type="application/ocsp-response")
+
+    responder = web.Application()
+    responder.router.add_post("/ocsp", ocsp)
+    runner, base = await _serve(responder)
+    lab.runners.append(runner)
+    assert base.startswith("http://")
+    entrust.issuing.urls.ocsp = f"{base}/ocsp"
+    lab.issue_derived()
+    assert (await lab.app().whoami(lab.rp_url))["status"] == "good"
+
+
+async def test_responder_answering_for_another_ca_is_a_503(lab: Lab, pki: LabPKI) -> None:
+    """An OCSP answer not signed for the credential's CA is not trusted."""
+    other = pki.derived["intercede"]
+
+    async def ocsp(request: web.Request) -> web.Response:
+        body = other.responder.respond(await request.read())
+        return web.Response(body=body, content_type="application/ocsp-response")
+
+    responder = web.Application()
+    responder.router.add_post("/ocsp", ocsp)
+    runner, base = await _serve(responder)
+    lab.runners.append(runner)
+    pki.derived["entrust"].issuing.urls.ocsp = f"{base}/ocsp"
+    lab.issue_derived()
+    with pytest.raises(RelyingPartyRefusedError, match="OCSP") as err:
+        await lab.app().whoami(lab.rp_url)
+    assert_problem(err.value, 503, "credential-status-unavailable")
+
+
+async def test_credential_unknown_to_the_responder_is_a_403(lab: Lab) -> None:
+    ident = lab.issue_derived()
+    del lab.pki.derived["entrust"].issuing.issued[ident.cert.serial_number]
+    with pytest.raises(RelyingPartyRefusedError) as err:
+        await lab.app().whoami(lab.rp_url)
+    assert_problem(err.value, 403, "credential-status-unknown")
