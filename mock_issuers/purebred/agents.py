@@ -1,0 +1,49 @@
+"""Who may use the console: registered Purebred agents, named by UPN (case-insensitive) or by
+their card's UUID. The allow-list starts from the settings; `/admin/agents` changes it."""
+
+from __future__ import annotations
+
+import uuid
+
+from trust_store.problems import BadRequest, NotFound
+
+from ..issuer.holder import CardHolder
+
+
+def normalise(entry: str) -> str:
+    """A card UUID in canonical form, or a UPN folded to compare case-insensitively."""
+    entry = entry.strip()
+    try:
+        return str(uuid.UUID(entry))
+    except ValueError:
+        pass
+    name, at, domain = entry.partition("@")
+    if not (name and at and domain) or any(c.isspace() for c in entry):
+        raise BadRequest(f"{entry!r} is neither a UPN (name@domain) nor a card UUID")
+    return entry.casefold()
+
+
+class AgentRegistry:
+    def __init__(self, initial: frozenset[str]) -> None:
+        self._initial = frozenset(normalise(e) for e in initial)
+        self._entries = set(self._initial)
+
+    def is_registered(self, holder: CardHolder) -> bool:
+        return holder.upn.casefold() in self._entries or str(holder.card_uuid) in self._entries
+
+    def add(self, entry: str) -> str:
+        value = normalise(entry)
+        self._entries.add(value)
+        return value
+
+    def remove(self, entry: str) -> None:
+        value = normalise(entry)
+        if value not in self._entries:
+            raise NotFound(f"{entry!r} is not a registered agent")
+        self._entries.discard(value)
+
+    def entries(self) -> list[str]:
+        return sorted(self._entries)
+
+    def reset(self) -> None:
+        self._entries = set(self._initial)

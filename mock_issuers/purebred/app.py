@@ -1,0 +1,123 @@
+"""The Purebred app factory: two aiohttp applications over one shared `PurebredService`.
+
+- `console`: the enterprise listener (agent console, user portal, OCSP/CRL, `/admin/`), served
+  like any issuer on 127.0.0.1 with optional client certificates (card sign-in by mutual TLS).
+- `device`: the device API, served ONLY on the on-premises listener (`settings.on_premises_host`,
+  127.0.0.2 by default) with a certificate for that address.
+
+Approximation of "Purebred answers only devices on the on-premises network": the device API is
+simply not served on the enterprise address, and the device side (agent/purebred_app.py) refuses
+to open a connection to an on-premises address unless the device is on corporate Wi-Fi or VPN.
+Nothing the device *says* (headers, body fields) decides it. Both listeners are loopback, so a
+client that ignores the device-side rule still gets through: the separation is a lab model of a
+routed network, not an enforcement boundary.
+"""
+
+from __future__ import annotations
+
+import ssl
+from dataclasses import dataclass, field
+
+from aiohttp import web
+
+from trust_store.clock import Clock
+from trust_store.labpki import LabPKI
+from trust_store.randomness import Randomness
+from trust_store.webapp import ServerState, base_app
+
+from ..issuer.app import issuer_ssl_context
+from ..issuer.service import ISSUER_SERVICE
+from ..revocation import add_revocation_routes
+from ..serving import PUBLIC_URL, https_context, serve
+from .admin_routes import add_admin_routes
+from .console_routes import add_console_routes
+from .device_routes import add_device_routes
+from .issuer import PurebredIssuer
+from .portal_routes import add_portal_routes
+from .service import PUREBRED_SERVICE, PurebredService
+from .settings import PurebredSettings
+from .spec import console_document, device_document
+
+NAME = PurebredIssuer.name
+#: Common name of the on-premises listener's HTTPS certificate.
+DEVICE_LISTENER_NAME = "purebred on-premises"
+
+
+@dataclass(frozen=True)
+class PurebredApps:
+    console: web.Application
+    device: web.Application
+    service: PurebredService
+
+
+def create_apps(
+    settings: PurebredSettings, pki: LabPKI, clock: Clock, rand: Randomness
+) -> PurebredApps:
+    """Build both listeners' apps. Its derived CA hierarchy is `pki.derived["purebred"]`
+    (added when missing). Set `settings.public_url` and `settings.device_url` once bound
+    (`start` does both); `settings.card_authority_url` must point at a card authority whose
+    escrow clients include "purebred"."""
+    service = PurebredService(settings, pki, clock, rand)
+
+    console_state = ServerState(f"{NAME}-console", clock, rand, openapi=console_document())
+    console = base_app(console_state, body_limit=settings.body_limit)
+    console[PUREBRED_SERVICE] = service
+    console[ISSUER_SERVICE] = service.core
+    console[PUBLIC_URL] = settings.public_url
+    console_state.reset_hooks.append(service.reset)
+    add_console_routes(console)
+    add_portal_routes(console)
+    add_admin_routes(console)
+    add_revocation_routes(console, service.core.hierarchy)
+
+    async def close(_: web.Application) -> None:
+        await service.close()
+
+    console.on_cleanup.append(close)
+
+    device_state = ServerState(f"{NAME}-device", clock, rand, openapi=device_document())
+    device = base_app(device_state, body_limit=settings.body_limit)
+    device[PUREBRED_SERVICE] = service
+    device[ISSUER_SERVICE] = service.core
+    device[PUBLIC_URL] = settings.device_url
+    device_state.reset_hooks.append(service.reset)
+    add_device_routes(device)
+    return PurebredApps(console, device, service)
+
+
+def console_ssl_context(pki: LabPKI) -> ssl.SSLContext:
+    """Like every issuer: lab TLS root certificate, optional client certificates (cards)."""
+    return issuer_ssl_context(pki, NAME)
+
+
+def device_ssl_context(pki: LabPKI, host: str) -> ssl.SSLContext:
+    """A lab-TLS-root certificate for the on-premises address; no client certificates."""
+    return https_context(pki.server_credential(DEVICE_LISTENER_NAME, ip_addresses=(host,)), [])
+
+
+@dataclass
+class PurebredServers:
+    """Both listeners, running."""
+
+    apps: PurebredApps
+    console_url: str
+    device_url: str
+    runners: list[web.AppRunner] = field(default_factory=list)
+
+    async def stop(self) -> None:
+        for runner in reversed(self.runners):
+            await runner.cleanup()
+        self.runners.clear()
+
+
+async def start(apps: PurebredApps, pki: LabPKI) -> PurebredServers:
+    """Serve the console on 127.0.0.1 and the device API on the on-premises host, each on a
+    free port, and set both public URLs."""
+    host = apps.service.settings.on_premises_host
+    console_runner, console_url = await serve(apps.console, console_ssl_context(pki))
+    try:
+        device_runner, device_url = await serve(apps.device, device_ssl_context(pki, host), host)
+    except BaseException:
+        await console_runner.cleanup()
+        raise
+    return PurebredServers(apps, console_url, device_url, [console_runner, device_runner])

@@ -1,0 +1,93 @@
+"""Applicants: the people a registration agent is enrolling, as the console knows them.
+
+The agent looks the applicant up by the PIV Authentication certificate read from the card the
+applicant presents at the desk (certificates are public; reading them needs no PIN). The
+server validates that certificate (chain to the PIV root, OCSP) exactly as at a card sign-in,
+so the applicant's name, UPN and card UUID come from the card, never from what anyone types.
+The agent then confirms, in person, that the card is the applicant's (`confirm`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from trust_store.clock import isoformat
+from trust_store.problems import NotFound
+
+from ..issuer.holder import CardHolder
+
+
+class ApplicantStatus(StrEnum):
+    IDENTIFIED = "identified"
+    CONFIRMED = "confirmed"
+
+
+@dataclass
+class Applicant:
+    holder: CardHolder
+    identified_by: str
+    identified_at: dt.datetime
+    status: ApplicantStatus = ApplicantStatus.IDENTIFIED
+    confirmed_by: str | None = None
+    confirmed_at: dt.datetime | None = None
+
+    @property
+    def id(self) -> str:
+        return str(self.holder.card_uuid)
+
+    @property
+    def confirmed(self) -> bool:
+        return self.status is ApplicantStatus.CONFIRMED
+
+    def confirm(self, agent: str, now: dt.datetime) -> None:
+        if not self.confirmed:
+            self.status, self.confirmed_by, self.confirmed_at = (
+                ApplicantStatus.CONFIRMED,
+                agent,
+                now,
+            )
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "user": self.holder.to_json(),
+            "status": self.status.value,
+            "identifiedBy": self.identified_by,
+            "identifiedAt": isoformat(self.identified_at),
+            "confirmedBy": self.confirmed_by,
+        }
+
+
+class ApplicantStore:
+    def __init__(self) -> None:
+        self._by_uuid: dict[uuid.UUID, Applicant] = {}
+
+    def identify(self, holder: CardHolder, agent: str, now: dt.datetime) -> tuple[Applicant, bool]:
+        """The applicant record of this card, and whether it is new."""
+        existing = self._by_uuid.get(holder.card_uuid)
+        if existing is not None:
+            return existing, False
+        applicant = Applicant(holder, agent, now)
+        self._by_uuid[holder.card_uuid] = applicant
+        return applicant, True
+
+    def get(self, applicant_id: str) -> Applicant:
+        try:
+            key = uuid.UUID(applicant_id)
+        except ValueError:
+            raise NotFound(f"no applicant {applicant_id!r}") from None
+        applicant = self._by_uuid.get(key)
+        if applicant is None:
+            raise NotFound(f"no applicant {applicant_id!r}; look them up by their card first")
+        return applicant
+
+    def __iter__(self) -> Iterator[Applicant]:
+        return iter(self._by_uuid.values())
+
+    def clear(self) -> None:
+        self._by_uuid.clear()

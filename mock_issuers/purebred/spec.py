@@ -1,0 +1,399 @@
+"""The OpenAPI 3.1 documents of Purebred's two listeners (each serves its own)."""
+
+from __future__ import annotations
+
+from ..openapi import (
+    B64,
+    BEARER,
+    MUTUAL_TLS,
+    STRING,
+    TIME,
+    Json,
+    array,
+    document,
+    json_answer,
+    json_body,
+    obj,
+    operation,
+    problems,
+    raw_answer,
+    raw_body,
+)
+from .issuer import PurebredIssuer
+from .otps import AGENT_STEPS, USER_STEPS
+
+_BODY = ((400, "malformed"), (413, "too-large"), (415, "unsupported-media-type"))
+_OTP_PROBLEMS = (
+    (403, "otp-invalid, otp-step-mismatch, otp-user-mismatch"),
+    (409, "otp-used"),
+    (410, "otp-expired"),
+)
+_CERTS_ONLY = "application/pkcs7-mime; smime-type=certs-only"
+_USER = obj(["subject", "cardUuid", "upn"], subject=STRING, cardUuid=STRING, upn=STRING)
+_SESSION = obj(["session", "expiresAt"], session=STRING, expiresAt=TIME, user=_USER, agent=_USER)
+_DEVICE = obj(
+    ["id", "platform", "osVersion", "model"],
+    id=STRING,
+    platform=STRING,
+    osVersion=STRING,
+    model=STRING,
+)
+_PRE = obj(
+    ["id", "status", "fingerprint", "hash", "device", "expiresAt"],
+    id=STRING,
+    status={"enum": ["awaiting-confirmation", "confirmed", "enrolled", "expired"]},
+    fingerprint={"type": "string", "pattern": "^[0-9A-F]{4}(-[0-9A-F]{4}){3}$"},
+    hash={"type": "string", "description": "SHA-256 (hex) of the pre-enroll request body"},
+    device=_DEVICE,
+    expiresAt=TIME,
+    enrollment={"type": ["string", "null"]},
+)
+_APPLICANT = obj(
+    ["id", "user", "status", "preEnrollments", "enrollments"],
+    id={"type": "string", "format": "uuid", "description": "the card UUID"},
+    user=_USER,
+    status={"enum": ["identified", "confirmed"]},
+    identifiedBy=STRING,
+    identifiedAt=TIME,
+    confirmedBy={"type": ["string", "null"]},
+    preEnrollments=array(_PRE),
+    enrollments=array(obj()),
+)
+
+
+def _otp(steps: tuple[str, ...]) -> Json:
+    return obj(
+        ["otp", "step", "applicant", "expiresAt"],
+        otp={"type": "string", "pattern": "^[0-9]+$"},
+        step={"enum": list(steps)},
+        applicant=STRING,
+        expiresAt=TIME,
+    )
+
+
+_KEY_ITEM = obj(
+    ["friendlyName", "current", "pkcs12"],
+    friendlyName=STRING,
+    current={"type": "boolean"},
+    pkcs12=B64,
+)
+_CARD_SIGN_IN = problems(
+    (401, "card-required"), (403, "card-untrusted, card-revoked"), (503, "card-status-unavailable")
+)
+
+
+def _console() -> dict[str, dict[str, Json]]:
+    agent_steps = tuple(s.value for s in AGENT_STEPS)
+    return {
+        "/console/session": {
+            "post": operation(
+                "Agent sign-in with their own PIV card (mTLS, chain, OCSP); registered agents only",
+                {
+                    "201": json_answer("console session", _SESSION),
+                    **_CARD_SIGN_IN,
+                    **problems((403, "agent-not-registered")),
+                },
+                security="mutualTLS",
+                tags=("console",),
+            )
+        },
+        "/console/applicants": {
+            "post": operation(
+                "Look the applicant up by the PIV Authentication certificate read off their card",
+                {
+                    "200": json_answer("known applicant", _APPLICANT),
+                    "201": json_answer("new applicant", _APPLICANT),
+                    **problems(
+                        *_BODY,
+                        (401, "unauthorized"),
+                        (403, "agent-not-registered, card-untrusted, card-revoked, forbidden"),
+                        (503, "card-status-unavailable"),
+                    ),
+                },
+                body=json_body(obj(["certificate"], certificate=STRING)),
+                security="bearer",
+                tags=("console",),
+            )
+        },
+        "/console/applicants/{id}": {
+            "get": operation(
+                "The applicant, their pre-enrollments (with fingerprints) and enrollments",
+                {
+                    "200": json_answer("applicant", _APPLICANT),
+                    **problems((401, "unauthorized"), (404, "not-found")),
+                },
+                security="bearer",
+                tags=("console",),
+            )
+        },
+        "/console/applicants/{id}/confirm": {
+            "post": operation(
+                "The agent confirms, in person, that the card is the applicant's",
+                {
+                    "200": json_answer("applicant", _APPLICANT),
+                    **problems(*_BODY, (401, "unauthorized"), (404, "not-found")),
+                },
+                security="bearer",
+                tags=("console",),
+            )
+        },
+        "/console/applicants/{id}/otps": {
+            "post": operation(
+                "Hand out a one-time passcode (3 minutes, single use) for pre-enroll or enroll",
+                {
+                    "201": json_answer("one-time passcode", _otp(agent_steps)),
+                    **problems(
+                        *_BODY,
+                        (401, "unauthorized"),
+                        (404, "not-found"),
+                        (409, "applicant-not-confirmed, step-out-of-order"),
+                    ),
+                },
+                body=json_body(obj(["step"], step={"enum": list(agent_steps)})),
+                security="bearer",
+                tags=("console",),
+            )
+        },
+        "/console/pre-enrollments/{id}/confirm": {
+            "post": operation(
+                "Confirm the fingerprint the device shows (must equal the server's)",
+                {
+                    "200": json_answer("pre-enrollment", _PRE),
+                    **problems(
+                        *_BODY,
+                        (401, "unauthorized"),
+                        (403, "fingerprint-mismatch"),
+                        (404, "not-found"),
+                        (409, "step-out-of-order"),
+                        (410, "pre-enrollment-expired"),
+                    ),
+                },
+                body=json_body(obj(["fingerprint"], fingerprint=STRING)),
+                security="bearer",
+                tags=("console",),
+            )
+        },
+    }
+
+
+def _portal() -> dict[str, dict[str, Json]]:
+    user_steps = tuple(s.value for s in USER_STEPS)
+    return {
+        "/portal/session": {
+            "post": operation(
+                "User sign-in with their PIV card (mTLS, chain, OCSP)",
+                {"201": json_answer("portal session", _SESSION), **_CARD_SIGN_IN},
+                security="mutualTLS",
+                tags=("portal",),
+            )
+        },
+        "/portal/otps": {
+            "post": operation(
+                "Generate a one-time passcode (3 minutes, single use) for key-management or recover",
+                {
+                    "201": json_answer("one-time passcode", _otp(user_steps)),
+                    **problems(*_BODY, (401, "unauthorized")),
+                },
+                body=json_body(obj(["step"], step={"enum": list(user_steps)})),
+                security="bearer",
+                tags=("portal",),
+            )
+        },
+    }
+
+
+def _admin() -> dict[str, dict[str, Json]]:
+    agents = obj(["agents"], agents=array(STRING))
+    revoke = operation(
+        "Revoke derived certificates (lab control)",
+        {
+            "200": json_answer("revoked serials", obj(["revoked"], revoked=array(STRING))),
+            **problems(*_BODY, (404, "not-found")),
+        },
+        body=json_body(obj(reason=STRING)),
+        tags=("admin",),
+    )
+    return {
+        "/admin/agents": {
+            "get": operation(
+                "Registered agents (UPNs, card UUIDs)",
+                {"200": json_answer("agents", agents)},
+                tags=("admin",),
+            ),
+            "post": operation(
+                "Register an agent",
+                {
+                    "201": json_answer("agent", obj(["agent"], agent=STRING)),
+                    **problems(*_BODY),
+                },
+                body=json_body(obj(upn=STRING, cardUuid=STRING)),
+                tags=("admin",),
+            ),
+        },
+        "/admin/agents/{entry}": {
+            "delete": operation(
+                "De-register an agent (their console sessions end)",
+                {
+                    "204": {"description": "removed"},
+                    **problems((400, "malformed"), (404, "not-found")),
+                },
+                tags=("admin",),
+            )
+        },
+        "/admin/enrollments/{id}/revoke": {"post": revoke},
+        "/admin/cards/{uuid}/revoke": {"post": revoke},
+        "/ocsp": {
+            "post": operation(
+                "OCSP (RFC 6960) for the derived certificates",
+                {
+                    "200": raw_answer("application/ocsp-response", "DER OCSP response"),
+                    **problems(*_BODY),
+                },
+                body=raw_body("application/ocsp-request", "DER OCSP request"),
+            )
+        },
+        "/crl": {
+            "get": operation(
+                "CRL of the issuing CA", {"200": raw_answer("application/pkix-crl", "DER CRL")}
+            )
+        },
+    }
+
+
+def console_document() -> Json:
+    return document(
+        "dcemu DISA Purebred (enterprise listener: agent console, user portal)",
+        "Supervised enrollment by a registered agent; user codes for key management "
+        "(docs/protocol.md, DISA Purebred). The device API is on the on-premises listener.",
+        {**_console(), **_portal(), **_admin()},
+        {"mutualTLS": MUTUAL_TLS, "bearer": BEARER},
+    )
+
+
+def device_document() -> Json:
+    key_answer = {
+        "200": json_answer(
+            "keys as PKCS#12 under the password", obj(["items"], items=array(_KEY_ITEM))
+        ),
+        **problems(
+            *_BODY, *_OTP_PROBLEMS, (401, "unauthorized"), (404, "not-found"), (503, "unavailable")
+        ),
+    }
+    key_body = json_body(obj(["otp", "password"], otp=STRING, password=STRING))
+    paths: dict[str, dict[str, Json]] = {
+        "/device/v1/pre-enroll": {
+            "post": operation(
+                "Step 1: the agent's pre-enroll code; the answer's hash (SHA-256 of this request "
+                "body as received) is what the device shows and the agent confirms",
+                {
+                    "201": json_answer(
+                        "pre-enrollment",
+                        obj(
+                            ["preEnrollment", "hash", "fingerprint", "expiresAt"],
+                            preEnrollment=STRING,
+                            hash=STRING,
+                            fingerprint=STRING,
+                            expiresAt=TIME,
+                        ),
+                    ),
+                    **problems(*_BODY, *_OTP_PROBLEMS),
+                },
+                body=json_body(
+                    obj(
+                        ["otp", "upn", "device", "nonce"],
+                        otp=STRING,
+                        upn=STRING,
+                        device=_DEVICE,
+                        nonce=STRING,
+                    )
+                ),
+                tags=("device",),
+            )
+        },
+        "/device/v1/enroll": {
+            "post": operation(
+                "Step 2: the agent's enroll code (the challenge), redeemed once for an enrollment "
+                "authorisation; the pre-enrollment must be confirmed and the nonce the same",
+                {
+                    "201": json_answer(
+                        "enrollment",
+                        obj(
+                            ["enrollment", "accessToken", "expiresAt", "requests"],
+                            enrollment=STRING,
+                            accessToken=STRING,
+                            expiresAt=TIME,
+                            requests=array(STRING),
+                        ),
+                    ),
+                    **problems(
+                        *_BODY,
+                        (403, "otp-invalid, otp-step-mismatch, otp-user-mismatch, device-mismatch"),
+                        (404, "not-found"),
+                        (409, "otp-used, step-out-of-order"),
+                        (410, "otp-expired, pre-enrollment-expired"),
+                    ),
+                },
+                body=json_body(
+                    obj(
+                        ["otp", "preEnrollment", "nonce"],
+                        otp=STRING,
+                        preEnrollment=STRING,
+                        nonce=STRING,
+                    )
+                ),
+                tags=("device",),
+            )
+        },
+        "/device/v1/enrollments/{id}/key-management": {
+            "post": operation(
+                "Step 3: a user's key-management code; the current escrowed key-management key",
+                key_answer,
+                body=key_body,
+                security="bearer",
+                tags=("device",),
+            )
+        },
+        "/device/v1/enrollments/{id}/recover": {
+            "post": operation(
+                "Step 4 (optional): a user's recover code; the earlier key-management keys",
+                key_answer,
+                body=key_body,
+                security="bearer",
+                tags=("device",),
+            )
+        },
+        "/.well-known/est/cacerts": {
+            "get": operation(
+                "Issuing CA and root (EST cacerts)",
+                {"200": raw_answer(_CERTS_ONLY, "base64 DER PKCS#7 certs-only")},
+                tags=("device",),
+            )
+        },
+    }
+    for product in PurebredIssuer.products:
+        paths[product.est_path] = {
+            "post": operation(
+                f"EST simpleenroll under the enrollment authorisation: {product.kind} (once)",
+                {
+                    "200": raw_answer(_CERTS_ONLY, "base64 DER PKCS#7: certificate, issuing CA"),
+                    **problems(
+                        *_BODY,
+                        (400, "csr-invalid"),
+                        (401, "unauthorized"),
+                        (403, "card-revoked"),
+                        (409, "already-issued"),
+                        (503, "card-status-unavailable"),
+                    ),
+                },
+                body=raw_body("application/pkcs10", "base64 DER PKCS#10"),
+                security="bearer",
+                tags=("device",),
+            )
+        }
+    return document(
+        "dcemu DISA Purebred (on-premises listener: device API)",
+        "Pre-enroll, enroll, certificate requests and key management, each step gated by a "
+        "one-time passcode (docs/protocol.md, DISA Purebred).",
+        paths,
+        {"bearer": BEARER},
+    )
