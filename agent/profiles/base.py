@@ -12,6 +12,7 @@ from cryptography import x509
 from trust_store.stores import CertificateStore, CredentialRole, Identity
 
 from ..errors import ProfileError, UnsupportedError
+from .known_issues import DEFAULT_KNOWN_ISSUES
 
 #: EAP types for which Intune offers "derived credential" as the authentication method.
 DERIVED_CREDENTIAL_EAP_TYPES = frozenset({"eapTls", "eapTtls", "peap"})
@@ -37,6 +38,9 @@ class ProfileContext:
     #: Payload UUID given to each trusted root, by policy id.
     root_payload_uuids: dict[str, str] = field(default_factory=dict)
     root_certs: dict[str, x509.Certificate] = field(default_factory=dict)
+    #: Names of the documented product defects reproduced (`known_issues.KNOWN_ISSUES`); all on
+    #: by default.
+    known_issues: frozenset[str] = DEFAULT_KNOWN_ISSUES
 
     def derived_identity(self, role: CredentialRole = CredentialRole.PIV_AUTH) -> Identity:
         found = self.store.identities(self.app, role)
