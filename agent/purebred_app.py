@@ -1,0 +1,504 @@
+"""The DISA Purebred app on a device: it talks to Purebred's device API, holds the keys and
+certificates it obtains, and hands them to the credential app (Company Portal on iOS, the
+Intune app on Android).
+
+- Managed app: Intune must deploy the Purebred app as a managed app. `DeviceSpec` has no field
+  for it, so the install is recorded here, per device (`install(device, managed=...)`); the app
+  refuses to run unless it was installed as managed.
+- On-premises network: Purebred's device API listens only on the on-premises address
+  (`OnPremises.hosts`, 127.0.0.2 in the lab). The app refuses to connect there unless the
+  device is on corporate Wi-Fi or VPN (`DeviceSpec.networks`); nothing is sent to the server
+  about which network the device is on.
+- iOS delivery: a file-provider-like API (`FileProvider`) lists the held keys as PKCS#12 files,
+  filtered by type (all / signature / encryption / authentication / device) and, by default,
+  only the newest key of each type (all versions on request). The PKCS#12 password is never in
+  the listing: the user reads it in the Purebred app (`share_password`) and types it into
+  Company Portal.
+- Android delivery (`hand_over`): the Purebred app installs the keys into the KeyChain of the
+  profile the Intune app runs in, and the Intune app asks the user to choose each certificate
+  once (`AndroidKeyChain.choose_certificate`, feature-detected).
+
+Approximation: the install record and the held keys live in memory with the `Device` object
+(after `Device.load`, install the app again); the pre-enroll nonce is kept in the device keyring
+so an interrupted enrollment can still finish its enroll step.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import secrets
+import weakref
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any, Protocol, cast
+from urllib.parse import urlsplit
+
+from cryptography import x509
+from cryptography.hazmat.primitives.serialization import Encoding
+
+from trust_store.keys import generate_key, hash_for
+from trust_store.pkcs import KeyAndCert, from_pkcs12, load_certs_only, to_pkcs12
+from trust_store.stores import CertificateStore, CredentialRole, Identity
+
+from .device import SECRET_SERVICE, Device
+from .errors import EnrollmentError, IssuerRefusedError, UnsupportedError
+from .http import Transport
+
+#: The Purebred app's bundle id (iOS) and package (Android): this emulator's choice.
+PUREBRED_APP = "mil.disa.purebred"
+#: Networks that reach the on-premises network (DeviceSpec.networks values).
+ON_PREMISES_NETWORKS = frozenset({"corporate-wifi", "vpn"})
+#: The loopback address that stands for the on-premises network in the lab.
+DEFAULT_ON_PREMISES_HOSTS = frozenset({"127.0.0.2"})
+PKCS10 = "application/pkcs10"
+#: EST label per credential kind (docs/protocol.md).
+EST_LABELS = {"pivAuthentication": "pivauth", "digitalSignature": "signature"}
+
+
+# --- errors ------------------------------------------------------------------------------------
+class NotOnPremisesError(EnrollmentError):
+    code = "not-on-premises"
+
+
+class PurebredAppMissingError(UnsupportedError):
+    code = "purebred-app-missing"
+
+
+class PurebredAppNotManagedError(UnsupportedError):
+    code = "purebred-app-not-managed"
+
+
+OTP_HINTS = {
+    "otp-expired": "the one-time passcode has expired (each is valid 3 minutes); ask for a new one",
+    "otp-used": "the one-time passcode was already used; ask for a new one",
+    "otp-invalid": "the one-time passcode is wrong; check the digits",
+    "otp-user-mismatch": "the one-time passcode was issued for another user",
+    "otp-step-mismatch": "the one-time passcode is for another enrollment step",
+}
+
+
+class OtpRejectedError(IssuerRefusedError):
+    """Purebred refused a one-time passcode; `code` is the problem kind (`otp-expired`, ...)."""
+
+    def __init__(self, refused: IssuerRefusedError) -> None:
+        super().__init__(refused.problem, refused.during)
+        hint = OTP_HINTS.get(refused.problem.kind, refused.problem.detail)
+        self.args = (f"{refused.during}: {hint} [{refused.problem.kind}]",)
+
+
+# --- the on-premises network -------------------------------------------------------------------
+@dataclass(frozen=True)
+class OnPremises:
+    """Which hosts are on the on-premises network."""
+
+    hosts: frozenset[str] = DEFAULT_ON_PREMISES_HOSTS
+
+    def check(self, device: Device, url: str) -> None:
+        """Refuse to reach an on-premises host from a device that is not on that network."""
+        host = urlsplit(url).hostname or ""
+        if host not in self.hosts or ON_PREMISES_NETWORKS & set(device.spec.networks):
+            return
+        raise NotOnPremisesError(
+            f"{device.spec.name} cannot reach the DISA Purebred server at {host}: it answers on "
+            f"the on-premises network only and the device is on "
+            f"{', '.join(device.spec.networks) or 'no network'}; connect to corporate Wi-Fi or VPN"
+        )
+
+
+# --- what the app holds ------------------------------------------------------------------------
+class KeyType(StrEnum):
+    AUTHENTICATION = "authentication"
+    SIGNATURE = "signature"
+    ENCRYPTION = "encryption"
+    DEVICE = "device"
+
+
+class ShareFilter(StrEnum):
+    ALL = "all"
+    SIGNATURE = "signature"
+    ENCRYPTION = "encryption"
+    AUTHENTICATION = "authentication"
+    DEVICE = "device"
+
+    def admits(self, key_type: KeyType) -> bool:
+        return self is ShareFilter.ALL or self.value == key_type.value
+
+
+TYPE_OF_KIND = {
+    "pivAuthentication": KeyType.AUTHENTICATION,
+    "digitalSignature": KeyType.SIGNATURE,
+    "keyManagement": KeyType.ENCRYPTION,
+}
+ROLE_OF_TYPE = {
+    KeyType.AUTHENTICATION: CredentialRole.PIV_AUTH,
+    KeyType.SIGNATURE: CredentialRole.SIGNATURE,
+    KeyType.ENCRYPTION: CredentialRole.KEY_MANAGEMENT,
+}
+
+
+@dataclass(frozen=True)
+class HeldKey:
+    type: KeyType
+    item: KeyAndCert
+    #: False for earlier key-management keys (decrypt-only).
+    current: bool = True
+
+    @property
+    def serial(self) -> str:
+        return f"{self.item.cert.serial_number:x}"
+
+
+@dataclass(frozen=True)
+class SharedFile:
+    """One entry of the file provider: a PKCS#12 under the app's share password."""
+
+    name: str
+    type: KeyType
+    current: bool
+    pkcs12: bytes
+
+
+class FileProvider:
+    """What other apps see of the Purebred app's keys (iOS file-provider extension)."""
+
+    def __init__(self, app: PurebredApp) -> None:
+        self._app = app
+
+    def list(
+        self, share_filter: ShareFilter = ShareFilter.ALL, *, all_versions: bool = False
+    ) -> list[SharedFile]:
+        held = [h for h in self._app.vault if share_filter.admits(h.type)]
+        held.sort(key=lambda h: h.item.cert.not_valid_before_utc, reverse=True)
+        if not all_versions:
+            newest: dict[KeyType, HeldKey] = {}
+            for h in held:
+                newest.setdefault(h.type, h)
+            held = list(newest.values())
+        password = self._app.share_password.encode()
+        return [
+            SharedFile(
+                f"{h.item.friendly_name or h.type.value}-{h.serial[:8]}.p12",
+                h.type,
+                h.current,
+                to_pkcs12(h.item, password),
+            )
+            for h in held
+        ]
+
+
+def open_shared(file: SharedFile, password: str) -> KeyAndCert:
+    """What the receiving app does with a shared file and the password the user typed."""
+    return from_pkcs12(file.pkcs12, password.encode())
+
+
+# --- the app -------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class PreEnrollment:
+    id: str
+    hash: str
+    #: What the device shows and the agent compares with the console.
+    fingerprint: str
+
+
+@dataclass(frozen=True)
+class AppEnrollment:
+    id: str
+    access_token: str
+    requests: tuple[str, ...]
+
+
+def fingerprint(hash_hex: str) -> str:
+    """The first 16 hex digits, upper case, in groups of four (docs/protocol.md)."""
+    head = hash_hex[:16].upper()
+    return "-".join(head[i : i + 4] for i in range(0, 16, 4))
+
+
+class _KeyChain(Protocol):
+    """What `hand_over` needs of an Android KeyChain (trust_store AndroidKeyChain)."""
+
+    def app_profile(self, package: str) -> str | None: ...
+    def register_app(self, package: str, profile: str) -> None: ...
+    def add_identity(self, identity: Identity, *, installer: str = ...) -> Identity: ...
+    def choose_certificate(self, app: str, alias: str) -> Identity: ...
+    def all_identities(self) -> list[Identity]: ...
+
+
+@dataclass(eq=False)
+class PurebredApp:
+    device: Device
+    managed: bool
+    on_premises: OnPremises = field(default_factory=OnPremises)
+    vault: list[HeldKey] = field(default_factory=list)
+    #: Shown in the app for the user to type into the receiving app; never in the file listing.
+    share_password: str = field(default_factory=lambda: secrets.token_urlsafe(12))
+
+    @property
+    def files(self) -> FileProvider:
+        return FileProvider(self)
+
+    def ensure_runnable(self) -> None:
+        if not self.managed:
+            raise PurebredAppNotManagedError(
+                f"the DISA Purebred app on {self.device.spec.name} was not deployed by Intune as "
+                "a managed app, so it may not hand credentials to "
+                f"{self.device.platform.credential_app_name}; deploy it through Intune"
+            )
+
+    def check_reach(self, url: str) -> None:
+        self.ensure_runnable()
+        self.on_premises.check(self.device, url)
+
+    async def _request(
+        self, transport: Transport, method: str, url: str, *, during: str, **kw: Any
+    ) -> tuple[str, bytes]:
+        self.check_reach(url)
+        try:
+            _, ctype, body = await transport.request(method, url, during=during, **kw)
+        except IssuerRefusedError as e:
+            if e.problem.kind in OTP_HINTS:
+                raise OtpRejectedError(e) from e
+            raise
+        return ctype, body
+
+    async def _json(
+        self, transport: Transport, url: str, body: bytes, *, during: str, token: str = ""
+    ) -> dict[str, Any]:
+        headers = {"Content-Type": "application/json"}
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        _, answer = await self._request(
+            transport, "POST", url, data=body, headers=headers, during=during
+        )
+        doc = json.loads(answer)
+        if not isinstance(doc, dict):
+            raise EnrollmentError(f"{during}: the Purebred server answered {answer[:80]!r}")
+        return doc
+
+    def _nonce_name(self, pre_id: str) -> str:
+        return f"{self.device.id}/purebred-nonce/{pre_id}"
+
+    # --- step 1 and 2 -----------------------------------------------------------------------------
+    async def pre_enroll(self, transport: Transport, base_url: str, otp: str) -> PreEnrollment:
+        """Send the agent's first code; show the fingerprint of what was sent."""
+        nonce = secrets.token_urlsafe(16)
+        body = json.dumps(
+            {"otp": otp, "upn": self.device.upn, "device": self.device.descriptor(), "nonce": nonce}
+        ).encode()
+        doc = await self._json(
+            transport, f"{base_url}/device/v1/pre-enroll", body, during="Purebred pre-enroll"
+        )
+        mine = hashlib.sha256(body).hexdigest()
+        if doc.get("hash") != mine:
+            raise EnrollmentError(
+                "Purebred pre-enroll: the server hashed a different request than the device sent "
+                "(altered in transit?); do not confirm it, start again"
+            )
+        pre = PreEnrollment(str(doc["preEnrollment"]), mine, fingerprint(mine))
+        self.device.keyring.set_password(SECRET_SERVICE, self._nonce_name(pre.id), nonce)
+        return pre
+
+    async def enroll(
+        self, transport: Transport, base_url: str, pre_id: str, otp: str
+    ) -> AppEnrollment:
+        """Send the agent's second code (the challenge) for the enrollment authorisation."""
+        nonce = self.device.keyring.get_password(SECRET_SERVICE, self._nonce_name(pre_id))
+        if nonce is None:
+            raise EnrollmentError("Purebred enroll: this device did not make that pre-enrollment")
+        body = json.dumps({"otp": otp, "preEnrollment": pre_id, "nonce": nonce}).encode()
+        doc = await self._json(
+            transport, f"{base_url}/device/v1/enroll", body, during="Purebred enroll"
+        )
+        self.device.keyring.delete_password(SECRET_SERVICE, self._nonce_name(pre_id))
+        return AppEnrollment(
+            str(doc["enrollment"]), str(doc["accessToken"]), tuple(doc.get("requests", ()))
+        )
+
+    async def submit_csr(
+        self,
+        transport: Transport,
+        base_url: str,
+        enrollment: AppEnrollment,
+        kind: str,
+        csr: x509.CertificateSigningRequest,
+    ) -> list[x509.Certificate]:
+        label = EST_LABELS.get(kind)
+        if label is None:
+            raise UnsupportedError(f"DISA Purebred does not issue {kind} certificates by request")
+        ctype, body = await self._request(
+            transport,
+            "POST",
+            f"{base_url}/.well-known/est/{label}/simpleenroll",
+            data=base64.b64encode(csr.public_bytes(Encoding.DER)),
+            headers={
+                "Authorization": f"Bearer {enrollment.access_token}",
+                "Content-Type": PKCS10,
+                "Content-Transfer-Encoding": "base64",
+            },
+            during=f"Purebred certificate request ({kind})",
+        )
+        if ctype != "application/pkcs7-mime":
+            raise EnrollmentError(f"Purebred answered {ctype}, expected application/pkcs7-mime")
+        return load_certs_only(base64.b64decode(body))
+
+    async def enroll_own_keys(
+        self, transport: Transport, base_url: str, enrollment: AppEnrollment
+    ) -> list[HeldKey]:
+        """The app generates a key per requested certificate, sends the CSRs and holds both."""
+        held = []
+        for kind in enrollment.requests:
+            if kind not in EST_LABELS:
+                continue
+            key = generate_key(self.device.platform.device_key)
+            csr = x509.CertificateSigningRequestBuilder().subject_name(x509.Name([]))
+            certs = await self.submit_csr(
+                transport, base_url, enrollment, kind, csr.sign(key, hash_for(key))
+            )
+            leaf = [c for c in certs if c.public_key() == key.public_key()]
+            if len(leaf) != 1:
+                raise EnrollmentError(f"the {kind} answer holds no certificate for the app's key")
+            cas = tuple(c for c in certs if c is not leaf[0])
+            item = HeldKey(TYPE_OF_KIND[kind], KeyAndCert(key, leaf[0], f"Purebred {kind}", cas))
+            self.vault.append(item)
+            held.append(item)
+        return held
+
+    # --- step 3 and 4 -----------------------------------------------------------------------------
+    async def _escrowed(
+        self,
+        transport: Transport,
+        base_url: str,
+        enrollment: AppEnrollment,
+        step: str,
+        otp: str,
+        password: str,
+    ) -> list[HeldKey]:
+        body = json.dumps({"otp": otp, "password": password}).encode()
+        doc = await self._json(
+            transport,
+            f"{base_url}/device/v1/enrollments/{enrollment.id}/{step}",
+            body,
+            during=f"Purebred {step}",
+            token=enrollment.access_token,
+        )
+        held = [
+            HeldKey(
+                KeyType.ENCRYPTION,
+                from_pkcs12(base64.b64decode(i["pkcs12"]), password.encode()),
+                bool(i["current"]),
+            )
+            for i in doc.get("items", [])
+        ]
+        known = {h.serial for h in self.vault}
+        self.vault.extend(h for h in held if h.serial not in known)
+        return held
+
+    async def user_key_management(
+        self,
+        transport: Transport,
+        base_url: str,
+        enrollment: AppEnrollment,
+        otp: str,
+        password: str | None = None,
+    ) -> list[HeldKey]:
+        """The user's key-management code: the current escrowed encryption key."""
+        return await self._escrowed(
+            transport, base_url, enrollment, "key-management", otp, password or _transfer()
+        )
+
+    async def recover(
+        self,
+        transport: Transport,
+        base_url: str,
+        enrollment: AppEnrollment,
+        otp: str,
+        password: str | None = None,
+    ) -> list[HeldKey]:
+        """The user's recover code: the earlier encryption keys (old mail stays readable)."""
+        return await self._escrowed(
+            transport, base_url, enrollment, "recover", otp, password or _transfer()
+        )
+
+    # --- Android -----------------------------------------------------------------------------------
+    def hand_over(
+        self, store: CertificateStore, app: str, *, all_versions: bool = False
+    ) -> list[str]:
+        """Android: install the held keys into the KeyChain profile `app` runs in (as the
+        Purebred app), then `app` asks the user to choose each certificate; the KeyChain
+        remembers the choice, so each alias is chosen once. Returns the aliases."""
+        self.ensure_runnable()
+        if not callable(getattr(store, "choose_certificate", None)):
+            raise UnsupportedError(
+                f"{type(store).__name__} has no KeyChain certificate chooser: the Android "
+                "hand-over needs an Android KeyChain"
+            )
+        keychain = cast(_KeyChain, store)
+        profile = keychain.app_profile(app)
+        if profile is None:
+            raise UnsupportedError(f"{app} is not installed on {self.device.spec.name}")
+        keychain.register_app(PUREBRED_APP, profile)
+        present = {i.ref for i in keychain.all_identities()}
+        aliases = []
+        for h in self._selection(all_versions):
+            alias = f"purebred-{h.type.value}-{h.serial[:12]}"
+            if alias not in present:
+                ident = Identity(
+                    alias,
+                    ROLE_OF_TYPE[h.type],
+                    h.item.key,
+                    h.item.cert,
+                    h.item.cas,
+                    h.item.friendly_name or alias,
+                    profile,
+                    h.current,
+                    "purebred",
+                )
+                keychain.add_identity(ident, installer=PUREBRED_APP)
+            keychain.choose_certificate(app, alias)
+            aliases.append(alias)
+        return aliases
+
+    def _selection(self, all_versions: bool) -> Sequence[HeldKey]:
+        held = sorted(self.vault, key=lambda h: h.item.cert.not_valid_before_utc, reverse=True)
+        held = [h for h in held if h.type in ROLE_OF_TYPE]
+        if all_versions:
+            return held
+        newest: dict[KeyType, HeldKey] = {}
+        for h in held:
+            newest.setdefault(h.type, h)
+        return list(newest.values())
+
+
+def _transfer() -> str:
+    """A fresh password for one PKCS#12 transfer from the server to the app."""
+    return secrets.token_urlsafe(16)
+
+
+# --- installs, per device ---------------------------------------------------------------------------
+_INSTALLED: weakref.WeakKeyDictionary[Device, PurebredApp] = weakref.WeakKeyDictionary()
+
+
+def install(
+    device: Device, *, managed: bool = True, on_premises: OnPremises | None = None
+) -> PurebredApp:
+    """Install the Purebred app on `device`: `managed=True` is Intune deploying it (a required
+    line-of-business app); False is the user side-loading it (it will refuse to run)."""
+    app = PurebredApp(device, managed, on_premises or OnPremises())
+    _INSTALLED[device] = app
+    return app
+
+
+def uninstall(device: Device) -> None:
+    _INSTALLED.pop(device, None)
+
+
+def app_on(device: Device) -> PurebredApp:
+    app = _INSTALLED.get(device)
+    if app is None:
+        raise PurebredAppMissingError(
+            f"the DISA Purebred app is not installed on {device.spec.name}; deploy it through "
+            "Intune as a managed app"
+        )
+    return app
