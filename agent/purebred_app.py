@@ -14,9 +14,10 @@ Intune app on Android).
   only the newest key of each type (all versions on request). The PKCS#12 password is never in
   the listing: the user reads it in the Purebred app (`share_password`) and types it into
   Company Portal.
-- Android delivery (`hand_over`): the Purebred app installs the keys into the KeyChain of the
-  profile the Intune app runs in, and the Intune app asks the user to choose each certificate
-  once (`AndroidKeyChain.choose_certificate`, feature-detected).
+- Android delivery: the Purebred app installs its keys into the KeyChain of the profile the
+  Intune app runs in, and the Intune app asks the user to choose each certificate once; that
+  receiving side is `agent.issuers.purebred.intune_app_import` (and, on iOS,
+  `company_portal_import`).
 
 Approximation: the install record and the held keys live in memory with the `Device` object
 (after `Device.load`, install the app again); the pre-enroll nonce is kept in the device keyring
@@ -30,10 +31,9 @@ import hashlib
 import json
 import secrets
 import weakref
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, Protocol, cast
+from typing import Any
 from urllib.parse import urlsplit
 
 from cryptography import x509
@@ -41,7 +41,6 @@ from cryptography.hazmat.primitives.serialization import Encoding
 
 from trust_store.keys import generate_key, hash_for
 from trust_store.pkcs import KeyAndCert, from_pkcs12, load_certs_only, to_pkcs12
-from trust_store.stores import CertificateStore, CredentialRole, Identity
 
 from .device import SECRET_SERVICE, Device
 from .errors import EnrollmentError, IssuerRefusedError, UnsupportedError
@@ -132,11 +131,6 @@ TYPE_OF_KIND = {
     "digitalSignature": KeyType.SIGNATURE,
     "keyManagement": KeyType.ENCRYPTION,
 }
-ROLE_OF_TYPE = {
-    KeyType.AUTHENTICATION: CredentialRole.PIV_AUTH,
-    KeyType.SIGNATURE: CredentialRole.SIGNATURE,
-    KeyType.ENCRYPTION: CredentialRole.KEY_MANAGEMENT,
-}
 
 
 @dataclass(frozen=True)
@@ -149,6 +143,10 @@ class HeldKey:
     @property
     def serial(self) -> str:
         return f"{self.item.cert.serial_number:x}"
+
+    @property
+    def file_name(self) -> str:
+        return f"{self.item.friendly_name or self.type.value}-{self.serial[:8]}.p12"
 
 
 @dataclass(frozen=True)
@@ -170,22 +168,10 @@ class FileProvider:
     def list(
         self, share_filter: ShareFilter = ShareFilter.ALL, *, all_versions: bool = False
     ) -> list[SharedFile]:
-        held = [h for h in self._app.vault if share_filter.admits(h.type)]
-        held.sort(key=lambda h: h.item.cert.not_valid_before_utc, reverse=True)
-        if not all_versions:
-            newest: dict[KeyType, HeldKey] = {}
-            for h in held:
-                newest.setdefault(h.type, h)
-            held = list(newest.values())
         password = self._app.share_password.encode()
         return [
-            SharedFile(
-                f"{h.item.friendly_name or h.type.value}-{h.serial[:8]}.p12",
-                h.type,
-                h.current,
-                to_pkcs12(h.item, password),
-            )
-            for h in held
+            SharedFile(h.file_name, h.type, h.current, to_pkcs12(h.item, password))
+            for h in self._app.select(share_filter, all_versions=all_versions)
         ]
 
 
@@ -214,16 +200,6 @@ def fingerprint(hash_hex: str) -> str:
     """The first 16 hex digits, upper case, in groups of four (docs/protocol.md)."""
     head = hash_hex[:16].upper()
     return "-".join(head[i : i + 4] for i in range(0, 16, 4))
-
-
-class _KeyChain(Protocol):
-    """What `hand_over` needs of an Android KeyChain (trust_store AndroidKeyChain)."""
-
-    def app_profile(self, package: str) -> str | None: ...
-    def register_app(self, package: str, profile: str) -> None: ...
-    def add_identity(self, identity: Identity, *, installer: str = ...) -> Identity: ...
-    def choose_certificate(self, app: str, alias: str) -> Identity: ...
-    def all_identities(self) -> list[Identity]: ...
 
 
 @dataclass(eq=False)
@@ -401,12 +377,11 @@ class PurebredApp:
         base_url: str,
         enrollment: AppEnrollment,
         otp: str,
-        password: str | None = None,
+        password: str = "",
     ) -> list[HeldKey]:
         """The user's key-management code: the current escrowed encryption key."""
-        return await self._escrowed(
-            transport, base_url, enrollment, "key-management", otp, password or _transfer()
-        )
+        step, pw = "key-management", password or _transfer()
+        return await self._escrowed(transport, base_url, enrollment, step, otp, pw)
 
     async def recover(
         self,
@@ -414,55 +389,18 @@ class PurebredApp:
         base_url: str,
         enrollment: AppEnrollment,
         otp: str,
-        password: str | None = None,
+        password: str = "",
     ) -> list[HeldKey]:
         """The user's recover code: the earlier encryption keys (old mail stays readable)."""
-        return await self._escrowed(
-            transport, base_url, enrollment, "recover", otp, password or _transfer()
-        )
+        step, pw = "recover", password or _transfer()
+        return await self._escrowed(transport, base_url, enrollment, step, otp, pw)
 
-    # --- Android -----------------------------------------------------------------------------------
-    def hand_over(
-        self, store: CertificateStore, app: str, *, all_versions: bool = False
-    ) -> list[str]:
-        """Android: install the held keys into the KeyChain profile `app` runs in (as the
-        Purebred app), then `app` asks the user to choose each certificate; the KeyChain
-        remembers the choice, so each alias is chosen once. Returns the aliases."""
-        self.ensure_runnable()
-        if not callable(getattr(store, "choose_certificate", None)):
-            raise UnsupportedError(
-                f"{type(store).__name__} has no KeyChain certificate chooser: the Android "
-                "hand-over needs an Android KeyChain"
-            )
-        keychain = cast(_KeyChain, store)
-        profile = keychain.app_profile(app)
-        if profile is None:
-            raise UnsupportedError(f"{app} is not installed on {self.device.spec.name}")
-        keychain.register_app(PUREBRED_APP, profile)
-        present = {i.ref for i in keychain.all_identities()}
-        aliases = []
-        for h in self._selection(all_versions):
-            alias = f"purebred-{h.type.value}-{h.serial[:12]}"
-            if alias not in present:
-                ident = Identity(
-                    alias,
-                    ROLE_OF_TYPE[h.type],
-                    h.item.key,
-                    h.item.cert,
-                    h.item.cas,
-                    h.item.friendly_name or alias,
-                    profile,
-                    h.current,
-                    "purebred",
-                )
-                keychain.add_identity(ident, installer=PUREBRED_APP)
-            keychain.choose_certificate(app, alias)
-            aliases.append(alias)
-        return aliases
-
-    def _selection(self, all_versions: bool) -> Sequence[HeldKey]:
-        held = sorted(self.vault, key=lambda h: h.item.cert.not_valid_before_utc, reverse=True)
-        held = [h for h in held if h.type in ROLE_OF_TYPE]
+    def select(
+        self, share_filter: ShareFilter = ShareFilter.ALL, *, all_versions: bool = False
+    ) -> list[HeldKey]:
+        """Held keys of the filter's types, newest first; by default only the newest of each."""
+        held = [h for h in self.vault if share_filter.admits(h.type)]
+        held.sort(key=lambda h: h.item.cert.not_valid_before_utc, reverse=True)
         if all_versions:
             return held
         newest: dict[KeyType, HeldKey] = {}

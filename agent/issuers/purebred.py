@@ -29,20 +29,24 @@ and `FileProvider` model the app holding every key, as the real app does.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol, cast
 
 import aiohttp
 from cryptography import x509
 
 from trust_store.pem import cert_pem
 from trust_store.pkcs import KeyAndCert
+from trust_store.stores import CredentialRole, Identity
 from trust_store.tls import client_context
 
 from ..card import Slot
-from ..errors import EnrollmentError
+from ..device import Device
+from ..errors import EnrollmentError, UnsupportedError
 from ..http import Transport, mtls_session
 from ..purebred_app import (
+    PUREBRED_APP,
     AppEnrollment,
+    KeyType,
     PurebredApp,
     ShareFilter,
     app_on,
@@ -241,3 +245,99 @@ class Purebred(IssuerClient):
 
 def _app_enrollment(activation: Activation) -> AppEnrollment:
     return AppEnrollment(activation.enrollment, activation.access_token, activation.requests)
+
+
+# --- delivery to the credential app ---------------------------------------------------------------
+ROLE_OF_TYPE = {
+    KeyType.AUTHENTICATION: CredentialRole.PIV_AUTH,
+    KeyType.SIGNATURE: CredentialRole.SIGNATURE,
+    KeyType.ENCRYPTION: CredentialRole.KEY_MANAGEMENT,
+}
+
+
+def company_portal_import(
+    device: Device,
+    app: PurebredApp,
+    share_filter: ShareFilter = ShareFilter.ALL,
+    *,
+    all_versions: bool = False,
+) -> list[Identity]:
+    """iOS: Company Portal picks files from the Purebred app's file provider (newest key of each
+    type unless `all_versions`), opens them with the password the user copied from the Purebred
+    app, and installs them in its shared keychain group."""
+    app.ensure_runnable()
+    typed = app.share_password  # read on the Purebred screen, typed into Company Portal
+    present = {i.ref for i in device.store.all_identities()}
+    installed = []
+    for f in app.files.list(share_filter, all_versions=all_versions):
+        role = ROLE_OF_TYPE.get(f.type)
+        ref = f"PUREBRED-{f.name}"
+        if role is None or ref in present:
+            continue  # device identities stay with Purebred; an import is idempotent
+        kc = open_shared(f, typed)
+        ident = Identity(
+            ref,
+            role,
+            kc.key,
+            kc.cert,
+            kc.cas,
+            kc.friendly_name or f.name,
+            device.platform.credential_scope,
+            f.current,
+            "purebred",
+        )
+        installed.append(device.store.add_identity(ident))
+    return installed
+
+
+class _KeyChain(Protocol):
+    """What the Android hand-over needs of the store (trust_store's AndroidKeyChain)."""
+
+    def app_profile(self, package: str) -> str | None: ...
+    def register_app(self, package: str, profile: str) -> None: ...
+    def add_identity(self, identity: Identity, *, installer: str = ...) -> Identity: ...
+    def choose_certificate(self, app: str, alias: str) -> Identity: ...
+    def all_identities(self) -> list[Identity]: ...
+
+
+def intune_app_import(device: Device, app: PurebredApp, *, all_versions: bool = False) -> list[str]:
+    """Android: the Purebred app installs its keys (newest of each type unless `all_versions`)
+    into the KeyChain of the profile the Intune app runs in; the Intune app then asks the user
+    to choose each certificate. The KeyChain remembers a choice, so running this again prompts
+    for new certificates only. Returns the aliases."""
+    app.ensure_runnable()
+    store = device.store
+    if not callable(getattr(store, "choose_certificate", None)):
+        raise UnsupportedError(
+            f"{device.platform.display} has no KeyChain certificate chooser; the Purebred "
+            "hand-over to the Intune app needs an Android KeyChain"
+        )
+    keychain = cast(_KeyChain, store)
+    intune = device.platform.credential_app
+    profile = keychain.app_profile(intune)
+    if profile is None:
+        raise UnsupportedError(f"{intune} is not installed on {device.spec.name}")
+    keychain.register_app(PUREBRED_APP, profile)
+    present = {i.ref for i in keychain.all_identities()}
+    aliases = []
+    for h in app.select(all_versions=all_versions):
+        role = ROLE_OF_TYPE.get(h.type)
+        if role is None:
+            continue
+        alias = f"purebred-{h.type.value}-{h.serial[:12]}"
+        if alias not in present:
+            ident = Identity(
+                alias,
+                role,
+                h.item.key,
+                h.item.cert,
+                h.item.cas,
+                h.item.friendly_name or alias,
+                profile,
+                h.current,
+                "purebred",
+            )
+            keychain.add_identity(ident, installer=PUREBRED_APP)
+        keychain.choose_certificate(intune, alias)
+        aliases.append(alias)
+    return aliases

@@ -14,6 +14,7 @@ from cryptography import x509
 from agent.credential_app import CredentialApp
 from agent.device import Device, DeviceSpec
 from agent.enrollment import Event, State
+from agent.errors import UnsupportedError
 from agent.http import Transport
 from agent.intune import CheckIn, IntuneChannel
 from agent.issuers import FlowContext, issuer_for_intune
@@ -22,6 +23,8 @@ from agent.issuers.purebred import (
     Purebred,
     PurebredSite,
     RegistrationAgent,
+    company_portal_import,
+    intune_app_import,
     register_site,
     unregister_site,
 )
@@ -44,8 +47,8 @@ from trust_store.errors import TrustStoreError
 from trust_store.keys import generate_key, hash_for
 from trust_store.labpki import LabPKI
 from trust_store.randomness import Randomness
-from trust_store.stores import CredentialRole, Identity
-from trust_store.stores.ios_keychain import COMPANY_PORTAL, SHARED_GROUP
+from trust_store.stores import CredentialRole
+from trust_store.stores.ios_keychain import COMPANY_PORTAL
 
 UPN = "alice@corp.example"
 
@@ -221,26 +224,72 @@ async def test_the_purebred_app_holds_keys_and_shares_them_by_file_provider(worl
         open_shared(newest[0], "guess")
 
     # Company Portal imports what the user picked, with the password the user copied.
+    installed = company_portal_import(device, app)
+    assert len(installed) == 3 and company_portal_import(device, app) == []
     store = device.store
-    for f in newest:
-        kc = open_shared(f, app.share_password)
-        role = {
-            KeyType.AUTHENTICATION: CredentialRole.PIV_AUTH,
-            KeyType.SIGNATURE: CredentialRole.SIGNATURE,
-            KeyType.ENCRYPTION: CredentialRole.KEY_MANAGEMENT,
-        }[f.type]
-        store.add_identity(
-            Identity(
-                f.name, role, kc.key, kc.cert, kc.cas, f.name, SHARED_GROUP, f.current, "purebred"
-            )
-        )
     store.add_trusted_root(world.pb.pki.derived["purebred"].root.cert, "test")
     [auth] = store.identities(COMPANY_PORTAL, CredentialRole.PIV_AUTH)
+    assert any(auth.cert == h.item.cert for h in held)  # the key the Purebred app made
     store.validate(auth, world.pb.clock.now(), policies=[oids.DERIVED_PIV_AUTH])
-    assert (
-        oids.EKU_SMARTCARD_LOGON
-        in auth.cert.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
+    ekus = auth.cert.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
+    assert oids.EKU_SMARTCARD_LOGON in ekus
+    # Asked for, the whole encryption history follows.
+    older = company_portal_import(device, app, ShareFilter.ENCRYPTION, all_versions=True)
+    assert [i.current for i in older] == [False, False]
+
+
+async def test_android_intune_app_chooses_each_certificate_once(world: World) -> None:
+    keychain_module = pytest.importorskip("trust_store.stores.android_keychain")
+    device = world.device(
+        id="android-pb",
+        name="QA-Pixel-PB",
+        platform="android-work-profile",
+        os_version="14",
+        model="Pixel 8",
     )
+    app = install(device, managed=True)
+    client = Purebred(world.site)
+    ctx = world.ctx(device)
+    activation = await client.activate(ctx, await client.capture_code(ctx))
+    url = world.pb.servers.device_url
+    await app.enroll_own_keys(world.transport, url, as_app(activation))
+    otp = await client.user_code(ctx, "key-management")
+    await app.user_key_management(world.transport, url, as_app(activation), otp)
+
+    store = device.store
+    assert isinstance(store, keychain_module.AndroidKeyChain)
+    intune = device.platform.credential_app
+    store.approver = lambda package, alias: True
+    aliases = intune_app_import(device, app)
+    assert len(aliases) == 3
+    assert [(p.kind, p.package) for p in store.prompts] == [("choose", intune)] * 3
+    assert sorted(p.alias for p in store.prompts) == sorted(aliases)
+    # Chosen once: a second hand-over (e.g. after a policy change) prompts for nothing.
+    assert intune_app_import(device, app) == aliases
+    assert len(store.prompts) == 3
+    assert len(store.identities(intune, CredentialRole.PIV_AUTH)) == 1
+    # The keys live in the Intune app's (work) profile, installed by the Purebred app.
+    assert {i.scope for i in store.all_identities()} == {"work"}
+
+
+async def test_android_hand_over_needs_the_users_choice(world: World) -> None:
+    pytest.importorskip("trust_store.stores.android_keychain")
+    device = world.device(
+        id="android-pb2",
+        name="QA-Pixel-PB2",
+        platform="android-fully-managed",
+        os_version="14",
+        model="Pixel 8",
+    )
+    app = install(device, managed=True)
+    client = Purebred(world.site)
+    ctx = world.ctx(device)
+    activation = await client.activate(ctx, await client.capture_code(ctx))
+    await app.enroll_own_keys(world.transport, world.pb.servers.device_url, as_app(activation))
+    with pytest.raises(TrustStoreError, match="dismissed"):
+        intune_app_import(device, app)  # nobody answers the chooser
+    with pytest.raises(UnsupportedError, match="KeyChain"):
+        intune_app_import(world.device(), app)  # an iOS device has no KeyChain chooser
 
 
 # --- refusals ---------------------------------------------------------------------------------
