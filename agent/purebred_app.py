@@ -204,12 +204,20 @@ def fingerprint(hash_hex: str) -> str:
 
 @dataclass(eq=False)
 class PurebredApp:
-    device: Device
+    #: Weak, so that the per-device registry (keyed weakly by device) lets devices go.
+    device_ref: weakref.ref[Device] = field(repr=False)
     managed: bool
     on_premises: OnPremises = field(default_factory=OnPremises)
     vault: list[HeldKey] = field(default_factory=list)
     #: Shown in the app for the user to type into the receiving app; never in the file listing.
     share_password: str = field(default_factory=lambda: secrets.token_urlsafe(12))
+
+    @property
+    def device(self) -> Device:
+        device = self.device_ref()
+        if device is None:
+            raise PurebredAppMissingError("the device this Purebred app was installed on is gone")
+        return device
 
     @property
     def files(self) -> FileProvider:
@@ -423,7 +431,7 @@ def install(
 ) -> PurebredApp:
     """Install the Purebred app on `device`: `managed=True` is Intune deploying it (a required
     line-of-business app); False is the user side-loading it (it will refuse to run)."""
-    app = PurebredApp(device, managed, on_premises or OnPremises())
+    app = PurebredApp(weakref.ref(device), managed, on_premises or OnPremises())
     _INSTALLED[device] = app
     return app
 

@@ -17,8 +17,7 @@ from .service import PUREBRED_SERVICE
 
 async def issue_user_otp(request: web.Request) -> web.Response:
     service = request.app[PUREBRED_SERVICE]
-    now = service.clock.now()
-    session = service.core.sessions.lookup(bearer_token(request), now)
+    session = service.core.sessions.lookup(bearer_token(request), service.clock.now())
     step = step_of(await read_json(request), USER_STEPS, "users")
     holder = session.holder
     otp = service.otps.issue(

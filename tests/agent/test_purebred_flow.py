@@ -5,6 +5,8 @@ machine, the Purebred app's file provider, and the refusals a tester must be abl
 from __future__ import annotations
 
 import datetime as dt
+import gc
+import weakref
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
@@ -36,6 +38,7 @@ from agent.purebred_app import (
     PurebredAppMissingError,
     PurebredAppNotManagedError,
     ShareFilter,
+    app_on,
     install,
     open_shared,
 )
@@ -313,6 +316,17 @@ async def test_purebred_app_must_be_managed(world: World) -> None:
     with pytest.raises(PurebredAppNotManagedError) as e:
         await Purebred(world.site).capture_code(world.ctx(device))
     assert "managed" in str(e.value) and e.value.code == "purebred-app-not-managed"
+
+
+def test_installs_do_not_keep_devices_alive(clock: ManualClock) -> None:
+    spec = DeviceSpec("short-lived", "QA", "ios", "17.5", "iPhone15,2", UPN)
+    device = Device(spec, clock)
+    app = install(device, managed=True)
+    assert app_on(device) is app
+    ref = weakref.ref(device)
+    del device, app
+    gc.collect()
+    assert ref() is None
 
 
 async def test_no_agent_on_duty_is_reported(world: World) -> None:
