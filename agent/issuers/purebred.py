@@ -83,7 +83,7 @@ class RegistrationAgent:
             await session.close()
         return str(doc["session"])
 
-    async def _call(self, token: str, path: str, body: dict[str, Any], during: str) -> Any:
+    async def console_post(self, token: str, path: str, body: dict[str, Any], during: str) -> Any:
         return await self.transport.json(
             "POST",
             f"{self.console_url}{path}",
@@ -97,12 +97,12 @@ class RegistrationAgent:
         Authentication certificate; no PIN needed), looks them up and confirms them."""
         token = await self.sign_in()
         pem = cert_pem(applicant.card.certificate(Slot.PIV_AUTH)).decode()
-        doc = await self._call(
+        doc = await self.console_post(
             token, "/console/applicants", {"certificate": pem}, "Purebred agent: look up applicant"
         )
         applicant_id = str(doc["id"])
         if doc.get("status") != "confirmed":
-            await self._call(
+            await self.console_post(
                 token,
                 f"/console/applicants/{applicant_id}/confirm",
                 {},
@@ -120,7 +120,7 @@ class AgentDesk:
     applicant: str
 
     async def hand_out(self, step: str) -> str:
-        doc = await self.agent._call(
+        doc = await self.agent.console_post(
             self.token,
             f"/console/applicants/{self.applicant}/otps",
             {"step": step},
@@ -129,7 +129,7 @@ class AgentDesk:
         return str(doc["otp"])
 
     async def confirm_fingerprint(self, pre_enrollment: str, seen_on_device: str) -> None:
-        await self.agent._call(
+        await self.agent.console_post(
             self.token,
             f"/console/pre-enrollments/{pre_enrollment}/confirm",
             {"fingerprint": seen_on_device},
