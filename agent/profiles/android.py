@@ -36,6 +36,7 @@ from .base import (
     ProfileContext,
     Renderer,
     require_field,
+    root_certificate,
 )
 
 #: The agent's platform names that receive `androidDeviceOwner*` profiles.
@@ -115,13 +116,7 @@ class AndroidTrustedRoot(AndroidRenderer):
     graph_type = "microsoft.graph.androidDeviceOwnerTrustedRootCertificate"
 
     def apply(self, policy: dict[str, Any], ctx: ProfileContext) -> Artifact:
-        raw = require_field(policy, "trustedRootCertificate", str)
-        try:
-            cert = x509.load_der_x509_certificate(base64.b64decode(raw, validate=True))
-        except ValueError as e:
-            raise ProfileError(
-                f"profile {policy['id']}: trustedRootCertificate is not a DER certificate"
-            ) from e
+        cert = root_certificate(policy)
         ctx.store.add_trusted_root(cert, source=f"profile:{policy['id']}")
         ref = guid(policy["id"], "root")
         ctx.root_payload_uuids[policy["id"]] = ref

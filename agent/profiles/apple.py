@@ -9,16 +9,21 @@ names the trusted-root payloads it trusts for the RADIUS server.
 
 from __future__ import annotations
 
-import base64
 import plistlib
 import uuid
 from typing import Any
 
-from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 
 from ..errors import ProfileError
-from .base import DERIVED_CREDENTIAL_EAP_TYPES, Artifact, ProfileContext, Renderer, require_field
+from .base import (
+    DERIVED_CREDENTIAL_EAP_TYPES,
+    Artifact,
+    ProfileContext,
+    Renderer,
+    require_field,
+    root_certificate,
+)
 
 MOBILECONFIG = "application/x-apple-aspen-config"
 IDENTIFIER_PREFIX = "com.microsoft.intune.dcemu"
@@ -56,13 +61,7 @@ class IOSTrustedRoot(Renderer):
     odata_type = "microsoft.graph.iosTrustedRootCertificate"
 
     def apply(self, policy: dict[str, Any], ctx: ProfileContext) -> Artifact:
-        raw = require_field(policy, "trustedRootCertificate", str)
-        try:
-            cert = x509.load_der_x509_certificate(base64.b64decode(raw, validate=True))
-        except ValueError as e:
-            raise ProfileError(
-                f"profile {policy['id']}: trustedRootCertificate is not a DER certificate"
-            ) from e
+        cert = root_certificate(policy)
         ctx.store.add_trusted_root(cert, source=f"profile:{policy['id']}")
         payload_uuid = _payload_uuid(policy["id"], "root")
         ctx.root_payload_uuids[policy["id"]] = payload_uuid

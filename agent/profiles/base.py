@@ -4,6 +4,7 @@ effect on the device (a trusted root, a network that selects the derived credent
 
 from __future__ import annotations
 
+import base64
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -87,3 +88,14 @@ def require_field(policy: dict[str, Any], name: str, kind: type) -> Any:
             f"profile {policy.get('id', '?')}: field {name!r} is missing or not a {kind.__name__}"
         )
     return value
+
+
+def root_certificate(policy: dict[str, Any]) -> x509.Certificate:
+    """The DER certificate of a trusted-root profile (`trustedRootCertificate`, base64)."""
+    raw = require_field(policy, "trustedRootCertificate", str)
+    try:
+        return x509.load_der_x509_certificate(base64.b64decode(raw, validate=True))
+    except ValueError as e:
+        raise ProfileError(
+            f"profile {policy['id']}: trustedRootCertificate is not a DER certificate"
+        ) from e

@@ -29,7 +29,14 @@ from trust_store.stores.windows_store import StoreLocation, StoreName, WindowsCe
 
 from ..errors import ProfileError
 from . import certinfo
-from .base import DERIVED_CREDENTIAL_EAP_TYPES, Artifact, ProfileContext, Renderer, require_field
+from .base import (
+    DERIVED_CREDENTIAL_EAP_TYPES,
+    Artifact,
+    ProfileContext,
+    Renderer,
+    require_field,
+    root_certificate,
+)
 from .known_issues import WINDOWS_VPN_DERIVED_CREDENTIAL
 from .windows_eap import (
     EAP_TYPE_NUMBERS,
@@ -77,13 +84,7 @@ class WindowsTrustedRoot(Renderer):
     odata_type = "microsoft.graph.windows81TrustedRootCertificate"
 
     def apply(self, policy: dict[str, Any], ctx: ProfileContext) -> Artifact:
-        raw = require_field(policy, "trustedRootCertificate", str)
-        try:
-            cert = x509.load_der_x509_certificate(base64.b64decode(raw, validate=True))
-        except ValueError as e:
-            raise ProfileError(
-                f"profile {policy['id']}: trustedRootCertificate is not a DER certificate"
-            ) from e
+        cert = root_certificate(policy)
         dest = str(policy.get("destinationStore") or "computerCertStoreRoot")
         if dest not in DESTINATIONS:
             raise ProfileError(
