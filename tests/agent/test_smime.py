@@ -1,4 +1,4 @@
-"""S/MIME on the device (agent/smime.py) against the openssl command line: signatures verify and
+"""S/MIME on the device (agent/smime/) against the openssl command line: signatures verify and
 tampering is caught, encryption opens with openssl, and mail that openssl encrypted to an earlier
 key-management key is opened with the right key of the history."""
 
