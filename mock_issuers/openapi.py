@@ -60,6 +60,10 @@ def raw_answer(media_type: str, description: str) -> Json:
     }
 
 
+#: What reading a request body can fail with (`trust_store.problems.read_json` and body limits).
+BODY_PROBLEMS = ((400, "malformed"), (413, "too-large"), (415, "unsupported-media-type"))
+
+
 def problems(*kinds: tuple[int, str]) -> dict[str, Json]:
     """Error answers: (status, 'kind, kind') pairs, all application/problem+json."""
     return {

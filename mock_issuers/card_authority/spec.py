@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ..openapi import (
     B64,
+    BODY_PROBLEMS,
     MUTUAL_TLS,
     PEM,
     STRING,
@@ -16,16 +17,8 @@ from ..openapi import (
     operation,
     problems,
     raw_answer,
-    raw_body,
 )
-
-_KEY_ITEM = obj(
-    ["friendlyName", "current", "pkcs12"],
-    friendlyName=STRING,
-    current={"type": "boolean"},
-    pkcs12=B64,
-)
-_COMMON = ((400, "malformed"), (413, "too-large"), (415, "unsupported-media-type"))
+from ..spec_parts import KEY_ITEM, key_items, revoke_operation, status_paths
 
 _CARD_REQUEST = obj(
     ["user", "csrs", "p12Password"],
@@ -42,7 +35,7 @@ _CARD = obj(
     certificates=obj(
         ["pivAuthentication", "digitalSignature"], pivAuthentication=PEM, digitalSignature=PEM
     ),
-    keyManagement=array(_KEY_ITEM),
+    keyManagement=array(KEY_ITEM),
     chain=PEM,
 )
 
@@ -52,52 +45,34 @@ def openapi_document() -> Json:
         "/admin/cards": {
             "post": operation(
                 "Issue a PIV card: certify on-card keys, escrow new key-management keys",
-                {"201": json_answer("the card", _CARD), **problems(*_COMMON, (400, "csr-invalid"))},
+                {
+                    "201": json_answer("the card", _CARD),
+                    **problems(*BODY_PROBLEMS, (400, "csr-invalid")),
+                },
                 body=json_body(_CARD_REQUEST),
                 tags=("admin",),
             )
         },
         "/admin/cards/{uuid}/revoke": {
-            "post": operation(
-                "Revoke every certificate of a card",
-                {
-                    "200": json_answer("revoked serials", obj(["revoked"], revoked=array(STRING))),
-                    **problems(*_COMMON, (404, "not-found")),
-                },
-                body=json_body(obj(reason=STRING)),
-                tags=("admin",),
-            )
+            "post": revoke_operation("Revoke every certificate of a card")
         },
         "/escrow/{uuid}/recover": {
             "post": operation(
                 "Recover a card's escrowed key-management keys (registered issuers only)",
                 {
-                    "200": json_answer(
-                        "keys, newest first", obj(["items"], items=array(_KEY_ITEM))
-                    ),
+                    "200": key_items("keys, newest first"),
                     **problems(
-                        *_COMMON, (401, "unauthorized"), (403, "forbidden"), (404, "not-found")
+                        *BODY_PROBLEMS,
+                        (401, "unauthorized"),
+                        (403, "forbidden"),
+                        (404, "not-found"),
                     ),
                 },
                 body=json_body(obj(["password"], password=STRING)),
                 security="mutualTLS",
             )
         },
-        "/ocsp": {
-            "post": operation(
-                "OCSP (RFC 6960) for the card CA",
-                {
-                    "200": raw_answer("application/ocsp-response", "DER OCSP response"),
-                    **problems(*_COMMON),
-                },
-                body=raw_body("application/ocsp-request", "DER OCSP request"),
-            )
-        },
-        "/crl": {
-            "get": operation(
-                "CRL of the card CA", {"200": raw_answer("application/pkix-crl", "DER CRL")}
-            )
-        },
+        **status_paths("the card CA", "the card CA"),
         "/cacerts": {
             "get": operation(
                 "Card CA and PIV root",

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from ..openapi import (
-    B64,
     BEARER,
+    BODY_PROBLEMS,
     MUTUAL_TLS,
     STRING,
     TIME,
     Json,
-    array,
     document,
     json_answer,
     json_body,
@@ -17,18 +16,17 @@ from ..openapi import (
     operation,
     problems,
     raw_answer,
-    raw_body,
+)
+from ..spec_parts import (
+    CARD_SIGN_IN,
+    DEVICE,
+    ENROLLMENT_GRANT,
+    est_paths,
+    key_items,
+    revoke_operation,
+    status_paths,
 )
 from .base import Issuer
-
-_BODY = ((400, "malformed"), (413, "too-large"), (415, "unsupported-media-type"))
-_KEY_ITEM = obj(
-    ["friendlyName", "current", "pkcs12"],
-    friendlyName=STRING,
-    current={"type": "boolean"},
-    pkcs12=B64,
-)
-_CERTS_ONLY = "application/pkcs7-mime; smime-type=certs-only"
 
 
 def _portal(issuer: Issuer) -> dict[str, dict[str, Json]]:
@@ -60,11 +58,7 @@ def _portal(issuer: Issuer) -> dict[str, dict[str, Json]]:
                             expiresAt=TIME,
                         ),
                     ),
-                    **problems(
-                        (401, "card-required"),
-                        (403, "card-untrusted, card-revoked"),
-                        (503, "card-status-unavailable"),
-                    ),
+                    **CARD_SIGN_IN,
                 },
                 security="mutualTLS",
                 tags=("portal",),
@@ -84,7 +78,7 @@ def _portal(issuer: Issuer) -> dict[str, dict[str, Json]]:
                             password={"type": "string", "pattern": "^[0-9]+$"},
                         ),
                     ),
-                    **problems(*_BODY, (401, "unauthorized")),
+                    **problems(*BODY_PROBLEMS, (401, "unauthorized")),
                 },
                 body=json_body(obj()),
                 security="bearer",
@@ -120,30 +114,14 @@ def _device(issuer: Issuer) -> dict[str, dict[str, Json]]:
     activation_required = ["token", "upn", "device"] + (
         ["password"] if issuer.password_required else []
     )
-    device = obj(
-        ["id", "platform", "osVersion", "model"],
-        id=STRING,
-        platform=STRING,
-        osVersion=STRING,
-        model=STRING,
-    )
     paths: dict[str, dict[str, Json]] = {
         "/device/v1/activations": {
             "post": operation(
                 "Redeem the scanned activation token (single use)",
                 {
-                    "201": json_answer(
-                        "activated",
-                        obj(
-                            ["enrollment", "accessToken", "expiresAt", "requests"],
-                            enrollment=STRING,
-                            accessToken=STRING,
-                            expiresAt=TIME,
-                            requests=array(STRING),
-                        ),
-                    ),
+                    "201": json_answer("activated", ENROLLMENT_GRANT),
                     **problems(
-                        *_BODY,
+                        *BODY_PROBLEMS,
                         (403, "password-mismatch, attempts-exhausted, user-mismatch"),
                         (404, "token-invalid"),
                         (409, "token-used"),
@@ -156,48 +134,28 @@ def _device(issuer: Issuer) -> dict[str, dict[str, Json]]:
                         token=STRING,
                         password=STRING,
                         upn=STRING,
-                        device=device,
+                        device=DEVICE,
                     )
                 ),
                 tags=("device",),
             )
         },
-        "/.well-known/est/cacerts": {
-            "get": operation(
-                "Issuing CA and root (EST cacerts)",
-                {"200": raw_answer(_CERTS_ONLY, "base64 DER PKCS#7 certs-only")},
-                tags=("device",),
-            )
-        },
+        **est_paths(
+            issuer.products,
+            lambda p: f"EST simpleenroll: the derived {p.kind} certificate (once per enrollment)",
+        ),
     }
-    for product in issuer.products:
-        paths[product.est_path] = {
-            "post": operation(
-                f"EST simpleenroll: the derived {product.kind} certificate (once per enrollment)",
-                {
-                    "200": raw_answer(_CERTS_ONLY, "base64 DER PKCS#7: certificate, issuing CA"),
-                    **problems(
-                        *_BODY,
-                        (400, "csr-invalid"),
-                        (401, "unauthorized"),
-                        (403, "card-revoked"),
-                        (409, "already-issued"),
-                        (503, "card-status-unavailable"),
-                    ),
-                },
-                body=raw_body("application/pkcs10", "base64 DER PKCS#10"),
-                security="bearer",
-                tags=("device",),
-            )
-        }
     if issuer.key_history:
         paths["/device/v1/enrollments/{id}/key-history"] = {
             "post": operation(
                 "The card's escrowed key-management keys, newest first, PKCS#12 under the password",
                 {
-                    "200": json_answer("keys", obj(["items"], items=array(_KEY_ITEM))),
+                    "200": key_items("keys"),
                     **problems(
-                        *_BODY, (401, "unauthorized"), (404, "not-found"), (503, "unavailable")
+                        *BODY_PROBLEMS,
+                        (401, "unauthorized"),
+                        (404, "not-found"),
+                        (503, "unavailable"),
                     ),
                 },
                 body=json_body(obj(["password"], password=STRING)),
@@ -209,31 +167,9 @@ def _device(issuer: Issuer) -> dict[str, dict[str, Json]]:
 
 
 def _pki() -> dict[str, dict[str, Json]]:
-    revoke = operation(
-        "Revoke derived certificates (lab control)",
-        {
-            "200": json_answer("revoked serials", obj(["revoked"], revoked=array(STRING))),
-            **problems(*_BODY, (404, "not-found")),
-        },
-        body=json_body(obj(reason=STRING)),
-        tags=("admin",),
-    )
+    revoke = revoke_operation("Revoke derived certificates (lab control)")
     return {
-        "/ocsp": {
-            "post": operation(
-                "OCSP (RFC 6960) for the derived certificates",
-                {
-                    "200": raw_answer("application/ocsp-response", "DER OCSP response"),
-                    **problems(*_BODY),
-                },
-                body=raw_body("application/ocsp-request", "DER OCSP request"),
-            )
-        },
-        "/crl": {
-            "get": operation(
-                "CRL of the issuing CA", {"200": raw_answer("application/pkix-crl", "DER CRL")}
-            )
-        },
+        **status_paths("the derived certificates", "the issuing CA"),
         "/admin/enrollments/{id}/revoke": {"post": revoke},
         "/admin/cards/{uuid}/revoke": {"post": revoke},
     }

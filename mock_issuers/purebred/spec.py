@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from ..openapi import (
-    B64,
     BEARER,
+    BODY_PROBLEMS,
     MUTUAL_TLS,
     STRING,
     TIME,
@@ -16,35 +16,33 @@ from ..openapi import (
     obj,
     operation,
     problems,
-    raw_answer,
-    raw_body,
+)
+from ..spec_parts import (
+    CARD_SIGN_IN,
+    DEVICE,
+    ENROLLMENT_GRANT,
+    est_paths,
+    key_items,
+    revoke_operation,
+    status_paths,
 )
 from .issuer import PurebredIssuer
 from .otps import AGENT_STEPS, USER_STEPS
 
-_BODY = ((400, "malformed"), (413, "too-large"), (415, "unsupported-media-type"))
 _OTP_PROBLEMS = (
     (403, "otp-invalid, otp-step-mismatch, otp-user-mismatch"),
     (409, "otp-used"),
     (410, "otp-expired"),
 )
-_CERTS_ONLY = "application/pkcs7-mime; smime-type=certs-only"
 _USER = obj(["subject", "cardUuid", "upn"], subject=STRING, cardUuid=STRING, upn=STRING)
 _SESSION = obj(["session", "expiresAt"], session=STRING, expiresAt=TIME, user=_USER, agent=_USER)
-_DEVICE = obj(
-    ["id", "platform", "osVersion", "model"],
-    id=STRING,
-    platform=STRING,
-    osVersion=STRING,
-    model=STRING,
-)
 _PRE = obj(
     ["id", "status", "fingerprint", "hash", "device", "expiresAt"],
     id=STRING,
     status={"enum": ["awaiting-confirmation", "confirmed", "enrolled", "expired"]},
     fingerprint={"type": "string", "pattern": "^[0-9A-F]{4}(-[0-9A-F]{4}){3}$"},
     hash={"type": "string", "description": "SHA-256 (hex) of the pre-enroll request body"},
-    device=_DEVICE,
+    device=DEVICE,
     expiresAt=TIME,
     enrollment={"type": ["string", "null"]},
 )
@@ -71,17 +69,6 @@ def _otp(steps: tuple[str, ...]) -> Json:
     )
 
 
-_KEY_ITEM = obj(
-    ["friendlyName", "current", "pkcs12"],
-    friendlyName=STRING,
-    current={"type": "boolean"},
-    pkcs12=B64,
-)
-_CARD_SIGN_IN = problems(
-    (401, "card-required"), (403, "card-untrusted, card-revoked"), (503, "card-status-unavailable")
-)
-
-
 def _console() -> dict[str, dict[str, Json]]:
     agent_steps = tuple(s.value for s in AGENT_STEPS)
     return {
@@ -90,7 +77,7 @@ def _console() -> dict[str, dict[str, Json]]:
                 "Agent sign-in with their own PIV card (mTLS, chain, OCSP); registered agents only",
                 {
                     "201": json_answer("console session", _SESSION),
-                    **_CARD_SIGN_IN,
+                    **CARD_SIGN_IN,
                     **problems((403, "agent-not-registered")),
                 },
                 security="mutualTLS",
@@ -104,7 +91,7 @@ def _console() -> dict[str, dict[str, Json]]:
                     "200": json_answer("known applicant", _APPLICANT),
                     "201": json_answer("new applicant", _APPLICANT),
                     **problems(
-                        *_BODY,
+                        *BODY_PROBLEMS,
                         (401, "unauthorized"),
                         (403, "agent-not-registered, card-untrusted, card-revoked, forbidden"),
                         (503, "card-status-unavailable"),
@@ -131,7 +118,7 @@ def _console() -> dict[str, dict[str, Json]]:
                 "The agent confirms, in person, that the card is the applicant's",
                 {
                     "200": json_answer("applicant", _APPLICANT),
-                    **problems(*_BODY, (401, "unauthorized"), (404, "not-found")),
+                    **problems(*BODY_PROBLEMS, (401, "unauthorized"), (404, "not-found")),
                 },
                 security="bearer",
                 tags=("console",),
@@ -143,7 +130,7 @@ def _console() -> dict[str, dict[str, Json]]:
                 {
                     "201": json_answer("one-time passcode", _otp(agent_steps)),
                     **problems(
-                        *_BODY,
+                        *BODY_PROBLEMS,
                         (401, "unauthorized"),
                         (404, "not-found"),
                         (409, "applicant-not-confirmed, step-out-of-order"),
@@ -160,7 +147,7 @@ def _console() -> dict[str, dict[str, Json]]:
                 {
                     "200": json_answer("pre-enrollment", _PRE),
                     **problems(
-                        *_BODY,
+                        *BODY_PROBLEMS,
                         (401, "unauthorized"),
                         (403, "fingerprint-mismatch"),
                         (404, "not-found"),
@@ -182,7 +169,7 @@ def _portal() -> dict[str, dict[str, Json]]:
         "/portal/session": {
             "post": operation(
                 "User sign-in with their PIV card (mTLS, chain, OCSP)",
-                {"201": json_answer("portal session", _SESSION), **_CARD_SIGN_IN},
+                {"201": json_answer("portal session", _SESSION), **CARD_SIGN_IN},
                 security="mutualTLS",
                 tags=("portal",),
             )
@@ -192,7 +179,7 @@ def _portal() -> dict[str, dict[str, Json]]:
                 "Generate a one-time passcode (3 minutes, single use) for key-management or recover",
                 {
                     "201": json_answer("one-time passcode", _otp(user_steps)),
-                    **problems(*_BODY, (401, "unauthorized")),
+                    **problems(*BODY_PROBLEMS, (401, "unauthorized")),
                 },
                 body=json_body(obj(["step"], step={"enum": list(user_steps)})),
                 security="bearer",
@@ -204,15 +191,7 @@ def _portal() -> dict[str, dict[str, Json]]:
 
 def _admin() -> dict[str, dict[str, Json]]:
     agents = obj(["agents"], agents=array(STRING))
-    revoke = operation(
-        "Revoke derived certificates (lab control)",
-        {
-            "200": json_answer("revoked serials", obj(["revoked"], revoked=array(STRING))),
-            **problems(*_BODY, (404, "not-found")),
-        },
-        body=json_body(obj(reason=STRING)),
-        tags=("admin",),
-    )
+    revoke = revoke_operation("Revoke derived certificates (lab control)")
     return {
         "/admin/agents": {
             "get": operation(
@@ -224,7 +203,7 @@ def _admin() -> dict[str, dict[str, Json]]:
                 "Register an agent",
                 {
                     "201": json_answer("agent", obj(["agent"], agent=STRING)),
-                    **problems(*_BODY),
+                    **problems(*BODY_PROBLEMS),
                 },
                 body=json_body(obj(upn=STRING, cardUuid=STRING)),
                 tags=("admin",),
@@ -242,21 +221,7 @@ def _admin() -> dict[str, dict[str, Json]]:
         },
         "/admin/enrollments/{id}/revoke": {"post": revoke},
         "/admin/cards/{uuid}/revoke": {"post": revoke},
-        "/ocsp": {
-            "post": operation(
-                "OCSP (RFC 6960) for the derived certificates",
-                {
-                    "200": raw_answer("application/ocsp-response", "DER OCSP response"),
-                    **problems(*_BODY),
-                },
-                body=raw_body("application/ocsp-request", "DER OCSP request"),
-            )
-        },
-        "/crl": {
-            "get": operation(
-                "CRL of the issuing CA", {"200": raw_answer("application/pkix-crl", "DER CRL")}
-            )
-        },
+        **status_paths("the derived certificates", "the issuing CA"),
     }
 
 
@@ -272,11 +237,13 @@ def console_document() -> Json:
 
 def device_document() -> Json:
     key_answer = {
-        "200": json_answer(
-            "keys as PKCS#12 under the password", obj(["items"], items=array(_KEY_ITEM))
-        ),
+        "200": key_items("keys as PKCS#12 under the password"),
         **problems(
-            *_BODY, *_OTP_PROBLEMS, (401, "unauthorized"), (404, "not-found"), (503, "unavailable")
+            *BODY_PROBLEMS,
+            *_OTP_PROBLEMS,
+            (401, "unauthorized"),
+            (404, "not-found"),
+            (503, "unavailable"),
         ),
     }
     key_body = json_body(obj(["otp", "password"], otp=STRING, password=STRING))
@@ -296,14 +263,14 @@ def device_document() -> Json:
                             expiresAt=TIME,
                         ),
                     ),
-                    **problems(*_BODY, *_OTP_PROBLEMS),
+                    **problems(*BODY_PROBLEMS, *_OTP_PROBLEMS),
                 },
                 body=json_body(
                     obj(
                         ["otp", "upn", "device", "nonce"],
                         otp=STRING,
                         upn=STRING,
-                        device=_DEVICE,
+                        device=DEVICE,
                         nonce=STRING,
                     )
                 ),
@@ -315,18 +282,9 @@ def device_document() -> Json:
                 "Step 2: the agent's enroll code (the challenge), redeemed once for an enrollment "
                 "authorisation; the pre-enrollment must be confirmed and the nonce the same",
                 {
-                    "201": json_answer(
-                        "enrollment",
-                        obj(
-                            ["enrollment", "accessToken", "expiresAt", "requests"],
-                            enrollment=STRING,
-                            accessToken=STRING,
-                            expiresAt=TIME,
-                            requests=array(STRING),
-                        ),
-                    ),
+                    "201": json_answer("enrollment", ENROLLMENT_GRANT),
                     **problems(
-                        *_BODY,
+                        *BODY_PROBLEMS,
                         (403, "otp-invalid, otp-step-mismatch, otp-user-mismatch, device-mismatch"),
                         (404, "not-found"),
                         (409, "otp-used, step-out-of-order"),
@@ -362,34 +320,11 @@ def device_document() -> Json:
                 tags=("device",),
             )
         },
-        "/.well-known/est/cacerts": {
-            "get": operation(
-                "Issuing CA and root (EST cacerts)",
-                {"200": raw_answer(_CERTS_ONLY, "base64 DER PKCS#7 certs-only")},
-                tags=("device",),
-            )
-        },
+        **est_paths(
+            PurebredIssuer.products,
+            lambda p: f"EST simpleenroll under the enrollment authorisation: {p.kind} (once)",
+        ),
     }
-    for product in PurebredIssuer.products:
-        paths[product.est_path] = {
-            "post": operation(
-                f"EST simpleenroll under the enrollment authorisation: {product.kind} (once)",
-                {
-                    "200": raw_answer(_CERTS_ONLY, "base64 DER PKCS#7: certificate, issuing CA"),
-                    **problems(
-                        *_BODY,
-                        (400, "csr-invalid"),
-                        (401, "unauthorized"),
-                        (403, "card-revoked"),
-                        (409, "already-issued"),
-                        (503, "card-status-unavailable"),
-                    ),
-                },
-                body=raw_body("application/pkcs10", "base64 DER PKCS#10"),
-                security="bearer",
-                tags=("device",),
-            )
-        }
     return document(
         "dcemu DISA Purebred (on-premises listener: device API)",
         "Pre-enroll, enroll, certificate requests and key management, each step gated by a "

@@ -1,0 +1,133 @@
+"""OpenAPI pieces the issuers' documents share (the issuers, Purebred's listeners, the card
+authority): the device description, PIV-card sign-in problems, the enrollment grant, EST, OCSP
+and CRL, revocation, and escrowed key-management keys."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING
+
+from .openapi import (
+    B64,
+    BODY_PROBLEMS,
+    STRING,
+    TIME,
+    Json,
+    array,
+    json_answer,
+    json_body,
+    obj,
+    operation,
+    problems,
+    raw_answer,
+    raw_body,
+)
+
+if TYPE_CHECKING:
+    from .issuer.base import Product
+
+CERTS_ONLY = "application/pkcs7-mime; smime-type=certs-only"
+
+#: The device as it describes itself when it activates or pre-enrolls.
+DEVICE = obj(
+    ["id", "platform", "osVersion", "model"],
+    id=STRING,
+    platform=STRING,
+    osVersion=STRING,
+    model=STRING,
+)
+
+#: What signing in with a PIV card (TLS client certificate, chain, OCSP) can fail with.
+CARD_SIGN_IN = problems(
+    (401, "card-required"), (403, "card-untrusted, card-revoked"), (503, "card-status-unavailable")
+)
+
+#: The answer to an activation (or Purebred's enroll): the enrollment and its access token.
+ENROLLMENT_GRANT = obj(
+    ["enrollment", "accessToken", "expiresAt", "requests"],
+    enrollment=STRING,
+    accessToken=STRING,
+    expiresAt=TIME,
+    requests=array(STRING),
+)
+
+#: One escrowed key-management key, as PKCS#12 under the caller's password.
+KEY_ITEM = obj(
+    ["friendlyName", "current", "pkcs12"],
+    friendlyName=STRING,
+    current={"type": "boolean"},
+    pkcs12=B64,
+)
+
+
+def key_items(description: str) -> Json:
+    """A JSON answer listing escrowed key-management keys."""
+    return json_answer(description, obj(["items"], items=array(KEY_ITEM)))
+
+
+def revoke_operation(summary: str) -> Json:
+    """A lab-control revocation (of an enrollment's or a card's certificates)."""
+    return operation(
+        summary,
+        {
+            "200": json_answer("revoked serials", obj(["revoked"], revoked=array(STRING))),
+            **problems(*BODY_PROBLEMS, (404, "not-found")),
+        },
+        body=json_body(obj(reason=STRING)),
+        tags=("admin",),
+    )
+
+
+def status_paths(certificates: str, ca: str) -> dict[str, dict[str, Json]]:
+    """`/ocsp` answering for `certificates` and `/crl` of `ca`."""
+    return {
+        "/ocsp": {
+            "post": operation(
+                f"OCSP (RFC 6960) for {certificates}",
+                {
+                    "200": raw_answer("application/ocsp-response", "DER OCSP response"),
+                    **problems(*BODY_PROBLEMS),
+                },
+                body=raw_body("application/ocsp-request", "DER OCSP request"),
+            )
+        },
+        "/crl": {
+            "get": operation(f"CRL of {ca}", {"200": raw_answer("application/pkix-crl", "DER CRL")})
+        },
+    }
+
+
+def est_paths(
+    products: Iterable[Product], summary: Callable[[Product], str]
+) -> dict[str, dict[str, Json]]:
+    """EST cacerts and one simpleenroll path per product (bearer: the enrollment's token)."""
+    paths: dict[str, dict[str, Json]] = {
+        "/.well-known/est/cacerts": {
+            "get": operation(
+                "Issuing CA and root (EST cacerts)",
+                {"200": raw_answer(CERTS_ONLY, "base64 DER PKCS#7 certs-only")},
+                tags=("device",),
+            )
+        },
+    }
+    for product in products:
+        paths[product.est_path] = {
+            "post": operation(
+                summary(product),
+                {
+                    "200": raw_answer(CERTS_ONLY, "base64 DER PKCS#7: certificate, issuing CA"),
+                    **problems(
+                        *BODY_PROBLEMS,
+                        (400, "csr-invalid"),
+                        (401, "unauthorized"),
+                        (403, "card-revoked"),
+                        (409, "already-issued"),
+                        (503, "card-status-unavailable"),
+                    ),
+                },
+                body=raw_body("application/pkcs10", "base64 DER PKCS#10"),
+                security="bearer",
+                tags=("device",),
+            )
+        }
+    return paths
