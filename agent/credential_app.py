@@ -1,6 +1,11 @@
-"""The app that obtains the derived credential on the device (Company Portal on iOS): it checks in
-with Intune, walks the enrollment state machine one named step at a time, installs and validates
-the credential, and applies the profiles that use it.
+"""The app that obtains the derived credential on the device (Company Portal on iOS, the Intune
+app on Android, the provider's app on Windows): it checks in with Intune, walks the enrollment
+state machine one named step at a time, installs and validates the credential, and applies the
+profiles that use it.
+
+On iOS and Android Intune asks for the credential (an `enrollDerivedCredential` action) and the
+tenant's issuer is used. On Windows Intune never asks: the user installs the provider's app
+(`install_provider_app`), which enrolls with its own issuer.
 
 Each step is one small coroutine registered for the state it leaves; `run` looks the step up by
 the current state, so a device loaded from disk resumes exactly where it stopped.
@@ -10,7 +15,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from cryptography import x509
@@ -26,9 +31,10 @@ from .enrollment import TERMINAL, Event, State
 from .errors import AgentError, EnrollmentError, ProfileError, UnsupportedError
 from .http import Transport
 from .intune import CheckIn, IntuneChannel
-from .issuers import CapturedCode, FlowContext, IssuerClient, issuer_for_intune
+from .issuers import CapturedCode, FlowContext, IssuerClient, issuer_for_intune, issuer_named
 from .issuers.base import Activation
 from .profiles import ProfileContext, renderer_for
+from .profiles.known_issues import DEFAULT_KNOWN_ISSUES
 from .user import User, Workstation
 
 Narrator = Callable[[Device, str], None]
@@ -52,7 +58,10 @@ class CredentialApp:
     issuer_urls: dict[str, str]
     narrate: Narrator = _quiet
     last_checkin: CheckIn | None = None
-    profile_errors: dict[str, str] = field(default_factory=dict)
+    #: Windows: the issuer whose provider app is installed (it does not follow the tenant).
+    provider_issuer: str | None = None
+    #: Documented product defects to reproduce (`profiles.known_issues`); all on by default.
+    known_issues: frozenset[str] = DEFAULT_KNOWN_ISSUES
 
     # --- the outer loop -------------------------------------------------------------------------
     async def sync(self, user: User, workstation: Workstation) -> State:
@@ -62,6 +71,10 @@ class CredentialApp:
         await self.intune.enroll(dev)
         ci = await self._checkin()
         self._apply_policies(ci, derived=False)
+        if dev.machine.state is State.COMPLETE:
+            # Profiles that arrived (or changed) after the credential was installed.
+            self._apply_policies(ci, derived=True)
+            await self._report_profiles()
         for action in ci.actions:
             self._on_action(action)
         if dev.machine.active:
@@ -70,6 +83,27 @@ class CredentialApp:
             await self._checkin()
         dev.save()
         return dev.machine.state
+
+    async def install_provider_app(
+        self, issuer: str, user: User, workstation: Workstation
+    ) -> State:
+        """Windows: the user (or an Intune app deployment) installs the provider's app, which
+        enrolls with its issuer and puts the certificate in the Windows store; then the device
+        syncs, so the Wi-Fi and VPN profiles that select the derived credential apply."""
+        dev = self.device
+        if dev.platform.intune_requests_credential:
+            raise UnsupportedError(
+                f"{dev.platform.display} obtains derived credentials through "
+                f"{dev.platform.credential_app_name}, not a provider app"
+            )
+        issuer_named(issuer)  # refuse an unknown issuer before any state changes
+        self.provider_issuer = issuer
+        await self.intune.enroll(dev)
+        if dev.machine.state is not State.COMPLETE and dev.machine.can(Event.CREDENTIAL_REQUESTED):
+            dev.machine.fire(Event.CREDENTIAL_REQUESTED, f"{issuer} provider app installed")
+            self.narrate(dev, f"user installs the {issuer_named(issuer).display} app for Windows")
+            dev.save()
+        return await self.sync(user, workstation)
 
     async def _checkin(self) -> CheckIn:
         ci = await self.intune.checkin(self.device)
@@ -103,7 +137,11 @@ class CredentialApp:
         dev = self.device
         settings = (self.last_checkin.derived_credential if self.last_checkin else None) or {}
         try:
-            issuer = issuer_for_intune(str(settings.get("issuer", "")))
+            issuer = (
+                issuer_named(self.provider_issuer)
+                if self.provider_issuer
+                else issuer_for_intune(str(settings.get("issuer", "")))
+            )
             url = self.issuer_urls[issuer.name]
         except (UnsupportedError, KeyError) as e:
             dev.machine.fail("no-issuer", f"no issuer to enroll with: {e}")
@@ -132,13 +170,18 @@ class CredentialApp:
         """Apply trusted roots first, then the rest; `derived` selects the policies that use the
         derived credential (only once it is installed) or those that do not."""
         dev = self.device
-        ctx = ProfileContext(dev.platform.name, dev.store, dev.platform.credential_app)
+        ctx = ProfileContext(
+            dev.platform.name,
+            dev.store,
+            dev.platform.credential_app,
+            known_issues=self.known_issues,
+        )
         ordered = sorted(ci.policies, key=lambda p: "TrustedRoot" not in str(p.get("@odata.type")))
         for policy in ordered:
             try:
                 renderer = renderer_for(dev.platform.name, str(policy.get("@odata.type", "")))
             except UnsupportedError as e:
-                self.profile_errors[str(policy.get("id"))] = str(e)
+                self.device.profile_errors[str(policy.get("id"))] = str(e)
                 continue
             is_root = "TrustedRoot" in str(policy.get("@odata.type"))
             if not is_root and renderer.uses_derived_credential(policy) is not derived:
@@ -146,10 +189,10 @@ class CredentialApp:
             try:
                 art = renderer.apply(policy, ctx)
             except (ProfileError, TrustStoreError) as e:
-                self.profile_errors[policy["id"]] = str(e)
+                self.device.profile_errors[policy["id"]] = str(e)
                 self.narrate(dev, f"profile {policy.get('displayName')!r} refused: {e}")
                 continue
-            self.profile_errors.pop(policy["id"], None)
+            self.device.profile_errors.pop(policy["id"], None)
             if dev.applied.get(policy["id"]) != art:
                 self.narrate(dev, f"applied profile {policy.get('displayName')!r}: {art.summary}")
             dev.applied[policy["id"]] = art
@@ -160,8 +203,8 @@ class CredentialApp:
             return
         for policy in ci.policies:
             pid = policy["id"]
-            if pid in self.profile_errors:
-                await self.intune.report(self.device, policy, "error", self.profile_errors[pid])
+            if pid in self.device.profile_errors:
+                await self.intune.report(self.device, policy, "error", self.device.profile_errors[pid])
             elif pid in self.device.applied:
                 await self.intune.report(self.device, policy, "succeeded")
 
@@ -180,17 +223,14 @@ class CredentialApp:
     async def _capture_code(
         self, issuer: IssuerClient, ctx: FlowContext, settings: dict[str, Any]
     ) -> None:
-        self.narrate(
-            ctx.device,
-            f"user signs in to the {issuer.display} portal on the workstation with the PIV card",
-        )
+        self.narrate(ctx.device, f"{issuer.display}: {issuer.ceremony}")
         code = await issuer.capture_code(ctx)
         if code.password is not None:
             ctx.device.keyring.set_password(
                 "dcemu-device", f"{ctx.device.id}/activation-password", code.password
             )
-        how = "scanned the QR code" + (" and typed the password" if code.password else "")
-        self.narrate(ctx.device, f"device camera {how}")
+        how = code.how or "the code reached the device"
+        self.narrate(ctx.device, how)
         ctx.device.machine.fire(
             Event.CODE_CAPTURED, how, token=code.token, hasPassword=code.password is not None
         )

@@ -16,8 +16,9 @@ from trust_store.clock import Clock
 from trust_store.pem import write_private
 from trust_store.secrets import FileKeyring, MemoryKeyring
 from trust_store.stores import CertificateStore
+from trust_store.stores.android_keychain import AndroidKeyChain
 
-from .camera import Camera
+from .camera import Camera, ScreenReader
 from .enrollment import EnrollmentMachine
 from .platforms import Platform, platform
 from .profiles import Artifact
@@ -37,6 +38,8 @@ class DeviceSpec:
     #: Networks the device is on: "internet", "corporate-wifi", "vpn" (on-premises reach).
     networks: list[str] = field(default_factory=lambda: ["internet"])
     enrollment_type: str = ""
+    #: What the user answers when Android asks whether an app may use a certificate.
+    approves_certificate_access: bool = True
 
 
 class Device:
@@ -49,6 +52,8 @@ class Device:
         self.machine = EnrollmentMachine(clock)
         self.mdm: dict[str, str] = {}
         self.applied: dict[str, Artifact] = {}
+        #: Profiles the device could not apply, by policy id: the reason (reported to Intune).
+        self.profile_errors: dict[str, str] = {}
         self.notifications: list[dict[str, str]] = []
         self._store: CertificateStore | None = None
         self._keyring: KeyringBackend | None = None
@@ -69,6 +74,11 @@ class Device:
             "osVersion": self.spec.os_version,
             "model": self.spec.model,
         }
+
+    def read_code(self, image: bytes) -> str:
+        """Read the enrollment QR code: with the camera, or (Windows) from the PC's own screen."""
+        reader = ScreenReader() if self.platform.code_from_screen else self.camera
+        return reader.scan(image)
 
     # --- subsystems ---------------------------------------------------------------------------
     @property
@@ -94,7 +104,14 @@ class Device:
         if self._store is None:
             self._store = self.platform.new_store()
             self.platform.prepare_store(self._store)
+            self._attach_user(self._store)
         return self._store
+
+    def _attach_user(self, store: CertificateStore) -> None:
+        """The device's user answers the store's prompts (Android certificate access)."""
+        if isinstance(store, AndroidKeyChain):
+            answer = self.spec.approves_certificate_access
+            store.approver = lambda _package, _alias: answer
 
     # --- persistence --------------------------------------------------------------------------
     def save(self) -> None:
@@ -116,6 +133,7 @@ class Device:
                 for k, a in self.applied.items()
             },
             "notifications": self.notifications,
+            "profileErrors": self.profile_errors,
         }
         write_private(self.state_dir / "device.json", json.dumps(doc, indent=1).encode())
         for art in self.applied.values():
@@ -129,10 +147,12 @@ class Device:
         dev.machine = EnrollmentMachine.from_json(doc["machine"], clock)
         kek = dev.secret("key-encryption", create=False).encode()
         dev._store = CertificateStore.from_json(doc["store"], kek)
+        dev._attach_user(dev._store)
         for pid, a in doc.get("applied", {}).items():
             content = (state_dir / "artifacts" / a["filename"]).read_bytes()
             dev.applied[pid] = Artifact(
                 a["policy_id"], a["kind"], a["filename"], a["media_type"], content, a["summary"]
             )
         dev.notifications = list(doc.get("notifications", []))
+        dev.profile_errors = dict(doc.get("profileErrors", {}))
         return dev

@@ -51,6 +51,8 @@ class Event(StrEnum):
     RETRY = "retry"
     RENEWAL_DUE = "renewal-due"
     CREDENTIAL_INVALIDATED = "credential-invalidated"
+    #: The issuer re-keyed the installed credential in place (MyID automatic re-key).
+    REKEYED = "rekeyed"
 
 
 _ACTIVE = (
@@ -77,6 +79,8 @@ TRANSITIONS: dict[tuple[State, Event], State] = {
     # A new credential is needed again: renewal window, or the tenant's issuer was replaced.
     (State.COMPLETE, Event.RENEWAL_DUE): State.REQUESTED,
     (State.COMPLETE, Event.CREDENTIAL_INVALIDATED): State.REQUESTED,
+    # The issuer re-keyed the credential with no user step (MyID): still complete.
+    (State.COMPLETE, Event.REKEYED): State.COMPLETE,
     # After a failure the user may start over (a new code from the portal).
     (State.FAILED, Event.RETRY): State.REQUESTED,
     **{(s, Event.FAILED): State.FAILED for s in _ACTIVE},

@@ -448,3 +448,7 @@ def app_on(device: Device) -> PurebredApp:
             "Intune as a managed app"
         )
     return app
+
+
+def is_installed(device: Device) -> bool:
+    return device in _INSTALLED

@@ -7,7 +7,11 @@ import asyncio
 import sys
 from pathlib import Path
 
-from .demo import run_demo
+from agent.errors import UnsupportedError
+from agent.profiles.known_issues import KNOWN_ISSUES, resolve
+
+from .demo import run_demo, select
+from .matrix import DEVICES, ISSUERS
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -26,6 +30,27 @@ def _parser() -> argparse.ArgumentParser:
         "--state-dir", type=Path, help="keep lab PKI and device state here (resumable)"
     )
     demo.add_argument("--quiet", action="store_true", help="print only the summary")
+    demo.add_argument(
+        "--issuer",
+        action="append",
+        choices=ISSUERS,
+        default=[],
+        help="run only this issuer (repeat for more; default: all)",
+    )
+    demo.add_argument(
+        "--platform",
+        action="append",
+        choices=[d.platform for d in DEVICES],
+        default=[],
+        help="run only this platform (repeat for more; default: all)",
+    )
+    demo.add_argument(
+        "--known-issue-off",
+        action="append",
+        metavar="NAME",
+        default=[],
+        help=f"do not reproduce this documented defect (known: {', '.join(sorted(KNOWN_ISSUES))})",
+    )
     return p
 
 
@@ -39,8 +64,20 @@ def main(argv: list[str] | None = None) -> int:
                 print(text, flush=True)
             lines.append(text)
 
+        try:
+            known = resolve(disable=args.known_issue_off)
+        except UnsupportedError as e:
+            print(f"dcemu demo: {e}", file=sys.stderr)
+            return 2
         result = asyncio.run(
-            run_demo(out=args.out, seed=args.seed, state_dir=args.state_dir, echo=echo)
+            run_demo(
+                out=args.out,
+                seed=args.seed,
+                state_dir=args.state_dir,
+                echo=echo,
+                combos=select(args.issuer, args.platform),
+                known_issues=known,
+            )
         )
         return 0 if result.ok else 1
     return 2

@@ -14,6 +14,8 @@ from trust_store.oids import DERIVED_PIV_AUTH
 from trust_store.pem import certs_pem
 from trust_store.stores import CredentialRole
 
+from .usage import Check
+
 ROOTS = "trust/roots.pem"
 INTERMEDIATES = "trust/intermediates.pem"
 
@@ -86,8 +88,20 @@ def device_entry(out: Path | None, device: Device, extra: dict[str, Any]) -> dic
         "history": [s.__dict__ for s in m.history],
         "certificates": certs,
         "profiles": artifacts,
+        "profileErrors": [
+            {"policyId": pid, "reason": why} for pid, why in sorted(device.profile_errors.items())
+        ],
         **extra,
     }
+
+
+def check_entry(out: Path | None, device: Device, check: Check) -> dict[str, Any]:
+    """A use of the credential (app sign-in, S/MIME); with `out`, its files are written."""
+    paths = {
+        name: _write(out, f"devices/{device.id}/usage/{name}", data)
+        for name, data in check.files.items()
+    }
+    return check.to_json(paths)
 
 
 def write_report(

@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import base64
 from dataclasses import dataclass
 from typing import Any
-
-from cryptography import x509
-from cryptography.hazmat.primitives.serialization import Encoding
 
 from agent.http import Transport
 
@@ -69,43 +65,3 @@ class TenantAdmin:
                 "assign profile",
             )
         return doc
-
-    async def add_trusted_root(
-        self, name: str, cert: x509.Certificate, platform_type: str = "ios"
-    ) -> dict[str, Any]:
-        return await self.add_profile(
-            {
-                "@odata.type": f"{GRAPH}{platform_type}TrustedRootCertificate",
-                "displayName": name,
-                "trustedRootCertificate": base64.b64encode(
-                    cert.public_bytes(Encoding.DER)
-                ).decode(),
-                "certFileName": name.lower().replace(" ", "-") + ".cer",
-            }
-        )
-
-    async def add_ios_wifi(
-        self,
-        name: str,
-        ssid: str,
-        *,
-        eap_type: str = "eapTls",
-        server_names: list[str],
-        root_ids: list[str],
-    ) -> dict[str, Any]:
-        return await self.add_profile(
-            {
-                "@odata.type": f"{GRAPH}iosEnterpriseWiFiConfiguration",
-                "displayName": name,
-                "ssid": ssid,
-                "networkName": ssid,
-                "connectAutomatically": True,
-                "wiFiSecurityType": "wpa2Enterprise",
-                "eapType": eap_type,
-                "authenticationMethod": "derivedCredential",
-                "trustedServerCertificateNames": server_names,
-                "rootCertificatesForServerValidation@odata.bind": [
-                    f"{self.base}/deviceManagement/deviceConfigurations/{rid}" for rid in root_ids
-                ],
-            }
-        )

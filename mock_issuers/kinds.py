@@ -20,3 +20,11 @@ AttemptsExhausted = problem_type("attempts-exhausted", 403, "Too many wrong pass
 UserMismatch = problem_type("user-mismatch", 403, "Enrollment belongs to another user")
 CsrInvalid = problem_type("csr-invalid", 400, "Certificate request refused")
 AlreadyIssued = problem_type("already-issued", 409, "Certificate already issued")
+
+# Automatic re-key (MyID): the device authenticates with its current derived credential.
+CredentialRequired = problem_type("credential-required", 401, "Derived credential required")
+CredentialUntrusted = problem_type("credential-untrusted", 403, "Derived credential not trusted")
+CredentialExpired = problem_type("credential-expired", 403, "Derived credential expired")
+CredentialRevoked = problem_type("credential-revoked", 403, "Credential revoked")
+AlreadyRekeyed = problem_type("already-rekeyed", 409, "Credential already re-keyed")
+RekeyNotDue = problem_type("rekey-not-due", 409, "Re-key not due")

@@ -113,6 +113,13 @@ class IssuerSettings:
     access_token_lifetime: dt.timedelta = dt.timedelta(minutes=30)
     #: Timeout for the issuer's own calls (OCSP to the card authority, escrow recovery).
     upstream_timeout: dt.timedelta = dt.timedelta(seconds=5)
+    #: Automatic re-key window before expiry; the issuer class's default when None (Intercede:
+    #: 28 days). Only issuers that re-key automatically accept one.
+    rekey_before_expiry: dt.timedelta | None = None
+
+    def __post_init__(self) -> None:
+        if self.rekey_before_expiry is not None and self.rekey_before_expiry <= dt.timedelta(0):
+            raise ValueError("rekey_before_expiry must be positive")
 
     @classmethod
     def from_env(cls, prefix: str, env: Mapping[str, str] | None = None) -> IssuerSettings:
@@ -121,6 +128,7 @@ class IssuerSettings:
         env = os.environ if env is None else env
         token = env.get(f"{prefix}_TOKEN_LIFETIME_S")
         cred = env.get(f"{prefix}_CREDENTIAL_LIFETIME_S")
+        rekey = env.get(f"{prefix}_REKEY_BEFORE_EXPIRY_DAYS")
         return cls(
             card_authority_url=_env_url(env, "DCEMU_CARD_AUTHORITY_PUBLIC_URL"),
             public_url=_env_url(env, f"{prefix}_PUBLIC_URL"),
@@ -130,4 +138,5 @@ class IssuerSettings:
             session_lifetime=_env_seconds(
                 env, f"{prefix}_SESSION_LIFETIME_S", dt.timedelta(minutes=15)
             ),
+            rekey_before_expiry=dt.timedelta(days=float(rekey)) if rekey else None,
         )

@@ -126,7 +126,11 @@ async def read_json(request: web.Request) -> dict[str, Any]:
         raise UnsupportedMedia(
             f"expected application/json, got {request.content_type or 'nothing'}"
         )
-    raw = await request.read()  # aiohttp enforces client_max_size here (413)
+    return json_object(await request.read())  # aiohttp enforces client_max_size here (413)
+
+
+def json_object(raw: bytes) -> dict[str, Any]:
+    """A request body parsed as a JSON object, or a typed 400 problem."""
     try:
         body = json.loads(raw)
     except (ValueError, UnicodeDecodeError) as e:

@@ -31,6 +31,8 @@ PKCS10 = "application/pkcs10"
 class CapturedCode:
     token: str
     password: str | None = None
+    #: How the code reached the device, for the narration ("scanned the QR code", ...).
+    how: str = ""
 
 
 @dataclass
@@ -61,6 +63,13 @@ class IssuerClient:
     #: The tenant setting's `issuer` value in Intune (Graph derived-credential issuer enum).
     intune_issuer: ClassVar[str]
     password_required: ClassVar[bool] = False
+    #: What the user does away from the device to obtain the code (narrated before it).
+    ceremony: ClassVar[str] = (
+        "user signs in to the issuer's portal on a workstation with the PIV card"
+    )
+    #: The issuer re-keys a still-valid credential by itself (MyID): `agent.rekey` asks it over
+    #: mutual TLS with the installed credential; the user takes no step.
+    auto_rekey: ClassVar[bool] = False
 
     def __init_subclass__(cls, **kw: Any) -> None:
         super().__init_subclass__(**kw)
@@ -83,18 +92,24 @@ class IssuerClient:
 
     async def capture_code(self, ctx: FlowContext) -> CapturedCode:
         """The portal flow (Entrust, Intercede): the user signs in at the issuer's portal with
-        the card, asks for a credential, the device camera scans the QR code and, where the
-        issuer shows one, the user types the password on the device."""
+        the card, asks for a credential, the device camera scans the QR code (Windows: the
+        provider app reads it off the portal page on the same PC) and, where the issuer shows
+        one, the user types the password on the device."""
         portal = await ctx.workstation.sign_in(ctx.user, ctx.issuer_url)
         offer = await portal.request_enrollment()
-        token = self.parse_qr(ctx.device.camera.scan(offer.qr_png))
+        token = self.parse_qr(ctx.device.read_code(offer.qr_png))
+        how = (
+            "the provider app read the QR code off the portal page on this PC"
+            if ctx.device.platform.code_from_screen
+            else "the device camera scanned the QR code"
+        )
         if not self.password_required:
-            return CapturedCode(token)
+            return CapturedCode(token, how=how)
         if offer.password is None:
             raise EnrollmentError(
                 f"the {self.display} portal showed no password to type on the device"
             )
-        return CapturedCode(token, offer.password)
+        return CapturedCode(token, offer.password, how + " and the user typed the password")
 
     async def activate(self, ctx: FlowContext, code: CapturedCode) -> Activation:
         body: dict[str, Any] = {

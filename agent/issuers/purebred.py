@@ -161,6 +161,10 @@ class Purebred(IssuerClient):
     name = "purebred"
     display = "DISA Purebred"
     intune_issuer = "purebred"
+    ceremony = (
+        "user meets a Purebred registration agent, who reads the PIV card at the console and "
+        "hands out the pre-enroll one-time passcode"
+    )
     #: The separator of the pre-enrollment id and the enroll code in `CapturedCode.token`.
     TOKEN_SEPARATOR: ClassVar[str] = ":"
 
@@ -194,7 +198,11 @@ class Purebred(IssuerClient):
         # The agent reads the fingerprint off the device's screen and compares it with the console.
         await desk.confirm_fingerprint(pre.id, pre.fingerprint)
         code = await desk.hand_out("enroll")
-        return CapturedCode(f"{pre.id}{self.TOKEN_SEPARATOR}{code}")
+        return CapturedCode(
+            f"{pre.id}{self.TOKEN_SEPARATOR}{code}",
+            how="the agent confirmed the pre-enrollment fingerprint shown on the device and "
+            "handed out the enroll passcode",
+        )
 
     async def activate(self, ctx: FlowContext, code: CapturedCode) -> Activation:
         pre_id, sep, otp = code.token.partition(self.TOKEN_SEPARATOR)

@@ -49,6 +49,10 @@ class AndroidEnterprise(Platform):
         store.set_profiles(self.profiles)
         store.register_app(self.credential_app, self.credential_scope)
 
+    def install_managed_app(self, store: CertificateStore, app_id: str) -> None:
+        assert isinstance(store, AndroidKeyChain)
+        store.register_app(app_id, self.credential_scope)
+
 
 class AndroidFullyManaged(AndroidEnterprise):
     name = "android-fully-managed"

@@ -25,6 +25,12 @@ class Platform:
     min_os: ClassVar[tuple[int, ...]] = (0,)
     #: Intune's `operatingSystem` value for this platform.
     intune_os: ClassVar[str]
+    #: The enrollment QR code is read from the screen of the same PC (Windows provider apps),
+    #: not scanned with the device's camera.
+    code_from_screen: ClassVar[bool] = False
+    #: Intune asks the device for a credential (iOS, Android); when False the user installs the
+    #: provider's app, which enrolls on its own (Windows).
+    intune_requests_credential: ClassVar[bool] = True
 
     def __init_subclass__(cls, **kw: Any) -> None:
         super().__init_subclass__(**kw)
@@ -49,6 +55,12 @@ class Platform:
     def prepare_store(self, store: CertificateStore) -> None:
         """Register the platform's apps in a fresh store (e.g. keychain entitlements)."""
         return None
+
+    def install_managed_app(self, store: CertificateStore, app_id: str) -> None:
+        """Intune installs a managed app: it runs where the derived credential is installed
+        (same keychain team group, same Android profile, same Windows user). Whether it may use
+        the credential is still the store's rule (an Android grant, for instance)."""
+        raise UnsupportedError(f"{self.display}: managed apps are not emulated")
 
 
 PLATFORMS: dict[str, type[Platform]] = {}

@@ -22,3 +22,7 @@ class IOS(Platform):
     def prepare_store(self, store: CertificateStore) -> None:
         assert isinstance(store, IOSKeychain)
         store.register_app(COMPANY_PORTAL, {SHARED_GROUP})
+
+    def install_managed_app(self, store: CertificateStore, app_id: str) -> None:
+        assert isinstance(store, IOSKeychain)
+        store.register_app(app_id, {SHARED_GROUP})

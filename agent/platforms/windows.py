@@ -30,6 +30,8 @@ class Windows(Platform):
     # Windows 11 still reports 10.0.x; Windows 8.1 (6.3) is refused.
     min_os = (10, 0)
     intune_os = "Windows"
+    code_from_screen = True
+    intune_requests_credential = False
     #: Graph `deviceEnrollmentType` of an Entra-joined device.
     enrollment_type: ClassVar[str] = "windowsAzureADJoin"
 
@@ -39,3 +41,7 @@ class Windows(Platform):
                 f"{self.display} needs the Windows certificate stores, not a {type(store).__name__}"
             )
         store.register_app(self.credential_app, SIGNED_IN_USER)
+
+    def install_managed_app(self, store: CertificateStore, app_id: str) -> None:
+        assert isinstance(store, WindowsCertStore)
+        store.register_app(app_id, SIGNED_IN_USER)

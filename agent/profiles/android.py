@@ -119,8 +119,7 @@ class AndroidTrustedRoot(AndroidRenderer):
         cert = root_certificate(policy)
         ctx.store.add_trusted_root(cert, source=f"profile:{policy['id']}")
         ref = guid(policy["id"], "root")
-        ctx.root_payload_uuids[policy["id"]] = ref
-        ctx.root_certs[policy["id"]] = cert
+        ctx.remember_root(policy["id"], cert, ref)
         doc = {
             "policyId": policy["id"],
             "certFileName": str(policy.get("certFileName") or "root.cer"),

@@ -18,6 +18,7 @@ from cryptography.hazmat.primitives.serialization import Encoding
 from ..errors import ProfileError
 from .base import (
     DERIVED_CREDENTIAL_EAP_TYPES,
+    EAP_METHOD_TYPES,
     Artifact,
     ProfileContext,
     Renderer,
@@ -28,19 +29,26 @@ from .base import (
 MOBILECONFIG = "application/x-apple-aspen-config"
 IDENTIFIER_PREFIX = "com.microsoft.intune.dcemu"
 
-#: Graph `eapType` → Apple `AcceptEAPTypes` value.
-EAP_TYPE_NUMBERS = {
-    "eapTls": 13,
-    "leap": 17,
-    "eapSim": 18,
-    "eapTtls": 21,
-    "peap": 25,
-    "eapFast": 43,
-}
+#: Graph `eapType` → Apple `AcceptEAPTypes` value (the IANA type; no TEAP for iOS).
+EAP_TYPE_NUMBERS = {k: v for k, v in EAP_METHOD_TYPES.items() if k != "teap"}
 
 
 def _payload_uuid(policy_id: str, kind: str) -> str:
     return str(uuid.uuid5(uuid.NAMESPACE_URL, f"dcemu:{policy_id}:{kind}")).upper()
+
+
+def payload_header(
+    policy_id: str, kind: str, payload_type: str, display_name: str
+) -> dict[str, Any]:
+    """The keys every payload of a profile starts with; `kind` makes its identifier and UUID
+    unique within the policy."""
+    return {
+        "PayloadType": payload_type,
+        "PayloadVersion": 1,
+        "PayloadIdentifier": f"{IDENTIFIER_PREFIX}.{policy_id}.{kind}",
+        "PayloadUUID": _payload_uuid(policy_id, kind),
+        "PayloadDisplayName": display_name,
+    }
 
 
 def mobileconfig(policy: dict[str, Any], payloads: list[dict[str, Any]]) -> bytes:
@@ -63,15 +71,14 @@ class IOSTrustedRoot(Renderer):
     def apply(self, policy: dict[str, Any], ctx: ProfileContext) -> Artifact:
         cert = root_certificate(policy)
         ctx.store.add_trusted_root(cert, source=f"profile:{policy['id']}")
-        payload_uuid = _payload_uuid(policy["id"], "root")
-        ctx.root_payload_uuids[policy["id"]] = payload_uuid
-        ctx.root_certs[policy["id"]] = cert
-        payload = {
-            "PayloadType": "com.apple.security.root",
-            "PayloadVersion": 1,
-            "PayloadIdentifier": f"{IDENTIFIER_PREFIX}.{policy['id']}.root",
-            "PayloadUUID": payload_uuid,
-            "PayloadDisplayName": str(policy.get("displayName") or "Trusted root"),
+        payload = payload_header(
+            policy["id"],
+            "root",
+            "com.apple.security.root",
+            str(policy.get("displayName") or "Trusted root"),
+        )
+        ctx.remember_root(policy["id"], cert, payload["PayloadUUID"])
+        payload |= {
             "PayloadCertificateFileName": str(policy.get("certFileName") or "root.cer"),
             "PayloadContent": cert.public_bytes(Encoding.DER),
         }
@@ -95,12 +102,9 @@ class IOSEnterpriseWiFi(Renderer):
         if eap not in EAP_TYPE_NUMBERS:
             raise ProfileError(f"profile {policy['id']}: unknown EAP type {eap!r}")
         eap_config: dict[str, Any] = {"AcceptEAPTypes": [EAP_TYPE_NUMBERS[eap]]}
-        payload: dict[str, Any] = {
-            "PayloadType": "com.apple.wifi.managed",
-            "PayloadVersion": 1,
-            "PayloadIdentifier": f"{IDENTIFIER_PREFIX}.{policy['id']}.wifi",
-            "PayloadUUID": _payload_uuid(policy["id"], "wifi"),
-            "PayloadDisplayName": str(policy.get("networkName") or ssid),
+        payload = payload_header(
+            policy["id"], "wifi", "com.apple.wifi.managed", str(policy.get("networkName") or ssid)
+        ) | {
             "SSID_STR": ssid,
             "HIDDEN_NETWORK": bool(policy.get("connectWhenNetworkNameIsHidden", False)),
             "AutoJoin": bool(policy.get("connectAutomatically", True)),

@@ -21,10 +21,12 @@ from collections.abc import Callable
 from typing import Any
 
 from trust_store.stores import CredentialRole, Identity
+from trust_store.stores.ios_keychain import IOSKeychain
 
 from ..errors import ProfileError
+from ..smime import IOS_MAIL_APP
 from . import certinfo
-from .apple import IDENTIFIER_PREFIX, MOBILECONFIG, _payload_uuid, mobileconfig
+from .apple import MOBILECONFIG, mobileconfig, payload_header
 from .base import Artifact, ProfileContext, Renderer, require_field
 
 DERIVED = "derivedCredential"
@@ -111,12 +113,7 @@ class IOSVpn(Renderer):
             "DeadPeerDetectionRate": "Medium",
         }
         how = auth(policy, ctx, ikev2)
-        payload: dict[str, Any] = {
-            "PayloadType": "com.apple.vpn.managed",
-            "PayloadVersion": 1,
-            "PayloadIdentifier": f"{IDENTIFIER_PREFIX}.{policy['id']}.vpn",
-            "PayloadUUID": _payload_uuid(policy["id"], "vpn"),
-            "PayloadDisplayName": name,
+        payload = payload_header(policy["id"], "vpn", "com.apple.vpn.managed", name) | {
             "UserDefinedName": name,
             "VPNType": "IKEv2",
             "IKEv2": ikev2,
@@ -188,12 +185,7 @@ class IOSExchangeMail(Renderer):
     def apply(self, policy: dict[str, Any], ctx: ProfileContext) -> Artifact:
         host = require_field(policy, "hostName", str)
         account = str(policy.get("accountName") or host)
-        payload: dict[str, Any] = {
-            "PayloadType": "com.apple.eas.account",
-            "PayloadVersion": 1,
-            "PayloadIdentifier": f"{IDENTIFIER_PREFIX}.{policy['id']}.eas",
-            "PayloadUUID": _payload_uuid(policy["id"], "eas"),
-            "PayloadDisplayName": account,
+        payload = payload_header(policy["id"], "eas", "com.apple.eas.account", account) | {
             "Host": host,
             "SSL": True,
         }
@@ -228,6 +220,9 @@ class IOSExchangeMail(Renderer):
             on = {s.strip() for s in services.split(",")}
             payload.update({apple: graph in on for graph, apple in EAS_SERVICES.items()})
         self._address(policy, payload, list(used.values()))
+        if used and isinstance(ctx.store, IOSKeychain):
+            # The account's identities are the native Mail app's to use for S/MIME.
+            ctx.store.register_app(IOS_MAIL_APP, {i.scope for i in used.values()})
         roles = ", ".join(f"{r.value} {i.ref}" for r, i in used.items()) or "no certificate"
         return Artifact(
             policy["id"],

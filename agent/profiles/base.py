@@ -18,6 +18,17 @@ from .known_issues import DEFAULT_KNOWN_ISSUES
 #: EAP types for which Intune offers "derived credential" as the authentication method.
 DERIVED_CREDENTIAL_EAP_TYPES = frozenset({"eapTls", "eapTtls", "peap"})
 
+#: Graph `eapType` → IANA EAP method type (Apple's `AcceptEAPTypes`, Windows' EapHost `Type`).
+EAP_METHOD_TYPES = {
+    "eapTls": 13,
+    "leap": 17,
+    "eapSim": 18,
+    "eapTtls": 21,
+    "peap": 25,
+    "eapFast": 43,
+    "teap": 55,
+}
+
 
 @dataclass(frozen=True)
 class Artifact:
@@ -42,6 +53,12 @@ class ProfileContext:
     #: Names of the documented product defects reproduced (`known_issues.KNOWN_ISSUES`); all on
     #: by default.
     known_issues: frozenset[str] = DEFAULT_KNOWN_ISSUES
+
+    def remember_root(self, policy_id: str, cert: x509.Certificate, ref: str) -> None:
+        """Record a trusted-root profile's certificate and the reference the platform's artifact
+        gives it (payload UUID, GUID, thumbprint), for the profiles that name the root later."""
+        self.root_payload_uuids[policy_id] = ref
+        self.root_certs[policy_id] = cert
 
     def derived_identity(self, role: CredentialRole = CredentialRole.PIV_AUTH) -> Identity:
         found = self.store.identities(self.app, role)

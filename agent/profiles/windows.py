@@ -93,8 +93,7 @@ class WindowsTrustedRoot(Renderer):
             )
         where = _install(ctx, cert, f"profile:{policy['id']}", dest)
         thumb = certinfo.sha1_hex(cert)
-        ctx.root_payload_uuids[policy["id"]] = thumb
-        ctx.root_certs[policy["id"]] = cert
+        ctx.remember_root(policy["id"], cert, thumb)
         doc = {
             "policyId": policy["id"],
             "store": where,

@@ -19,6 +19,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from xml.sax.saxutils import escape, quoteattr
 
+from .base import EAP_METHOD_TYPES
+
 NS_WLAN = "http://www.microsoft.com/networking/WLAN/profile/v1"
 NS_WLAN_V2 = "http://www.microsoft.com/networking/WLAN/profile/v2"
 NS_ONEX = "http://www.microsoft.com/networking/OneX/v1"
@@ -32,15 +34,7 @@ NS_PEAP = "http://www.microsoft.com/provisioning/MsPeapConnectionPropertiesV1"
 NS_TTLS = "http://www.microsoft.com/provisioning/EapTtlsConnectionPropertiesV1"
 
 #: Graph `eapType` → IANA EAP method type (the `Type` Windows writes).
-EAP_TYPE_NUMBERS = {
-    "eapTls": 13,
-    "leap": 17,
-    "eapSim": 18,
-    "eapTtls": 21,
-    "peap": 25,
-    "eapFast": 43,
-    "teap": 55,
-}
+EAP_TYPE_NUMBERS = EAP_METHOD_TYPES
 #: EapHost `AuthorId` of Microsoft's own method implementations: 0 for EAP-TLS and PEAP,
 #: 311 (Microsoft's IANA enterprise number) for EAP-TTLS.
 AUTHOR_IDS = {13: 0, 25: 0, 21: 311}

@@ -1,5 +1,7 @@
 """Issuer-side lab controls under `/admin/`: revoke what an enrollment issued, or terminate
-every derived credential of a card (SP 800-157: a terminated card ends them)."""
+every derived credential of a card (SP 800-157: a terminated card ends them); on issuers that
+re-key automatically, change a person's name or email in the issuer's directory, which makes
+their live credentials due for re-key."""
 
 from __future__ import annotations
 
@@ -7,10 +9,11 @@ import uuid
 
 from aiohttp import web
 
-from trust_store.problems import NotFound
+from trust_store.problems import NotFound, read_json
 
 from ..revocation import parse_reason
 from ..wire import read_optional_json
+from .people import PersonUpdate
 from .service import ISSUER_SERVICE
 
 
@@ -33,6 +36,28 @@ async def revoke_card(request: web.Request) -> web.Response:
     return web.json_response({"revoked": [f"{s:x}" for s in serials]})
 
 
-def add_admin_routes(app: web.Application) -> None:
+async def update_person(request: web.Request) -> web.Response:
+    service = request.app[ISSUER_SERVICE]
+    upn = request.match_info["upn"]
+    enrollments = service.enrollments.of_upn(upn)
+    if not enrollments:
+        raise NotFound(f"no one with UPN {upn!r} has enrolled here")
+    change = PersonUpdate.from_json(await read_json(request))
+    now = service.clock.now()
+    person = service.people.update(enrollments[0].holder.upn, change, now)
+    subject = service.people.subject_for(enrollments[0].holder)
+    due = []
+    if service.reissuer is not None:
+        for e in enrollments:
+            if service.reissuer.status(e, now).due:
+                due.append(e.id)
+    body = {**person.to_json(), "subject": subject.name().rfc4514_string(), "rekeyDue": due}
+    return web.json_response(body)
+
+
+def add_admin_routes(app: web.Application, *, people: bool = False) -> None:
+    """The revoke routes; with `people`, the directory route of issuers that re-key."""
     app.router.add_post("/admin/enrollments/{id}/revoke", revoke_enrollment)
     app.router.add_post("/admin/cards/{uuid}/revoke", revoke_card)
+    if people:
+        app.router.add_post("/admin/people/{upn}", update_person)

@@ -19,6 +19,8 @@ from .admin_routes import add_admin_routes
 from .base import ISSUERS
 from .device_routes import add_device_routes
 from .portal_routes import add_portal_routes
+from .rekey_routes import add_rekey_routes
+from .rekey_spec import rekey_paths
 from .service import ISSUER_SERVICE, IssuerService
 from .spec import openapi_document
 
@@ -32,7 +34,9 @@ def create_issuer_app(
         issuer = ISSUERS[issuer_name]()
     except KeyError:
         raise NotFound(f"no issuer {issuer_name!r}; registered: {sorted(ISSUERS)}") from None
-    state = ServerState(issuer.name, clock, rand, openapi=openapi_document(issuer))
+    openapi = openapi_document(issuer)
+    openapi["paths"].update(rekey_paths(issuer))
+    state = ServerState(issuer.name, clock, rand, openapi=openapi)
     app = base_app(state, body_limit=settings.body_limit)
     service = IssuerService(issuer, settings, pki, clock, rand)
     app[ISSUER_SERVICE] = service
@@ -45,8 +49,10 @@ def create_issuer_app(
     app.on_cleanup.append(close_upstream)
     add_portal_routes(app)
     add_device_routes(app, issuer.products, issuer.key_history)
+    if service.reissuer is not None:
+        add_rekey_routes(app)
     add_revocation_routes(app, service.hierarchy)
-    add_admin_routes(app)
+    add_admin_routes(app, people=service.reissuer is not None)
     return app
 
 

@@ -2,7 +2,8 @@
 
 Every derived-credential issuer that follows the portal + QR + device flow is one small class
 whose differences are data: its name, whether the portal shows an activation password and how
-long it is, token and credential lifetimes, which certificates it issues. Register it with
+long it is, token and credential lifetimes, which certificates it issues, whether it re-keys
+a still-valid credential automatically (and how long before expiry). Register it with
 `@register`; `ISSUERS[name]` is then what `issuer_app.create_app(name, ...)` builds.
 """
 
@@ -60,6 +61,14 @@ class Issuer:
     products: ClassVar[tuple[Product, ...]] = (PIV_AUTHENTICATION, DIGITAL_SIGNATURE)
     #: Whether devices may recover the card's escrowed key-management keys.
     key_history: ClassVar[bool] = True
+    #: Automatic re-key (MyID): how long before expiry a still-valid credential is re-keyed by
+    #: default; None when the issuer does not re-key automatically (the device must enroll
+    #: again). A DN or email change makes the re-key due at once.
+    rekey_before_expiry: ClassVar[dt.timedelta | None] = None
+
+    @property
+    def auto_rekey(self) -> bool:
+        return self.rekey_before_expiry is not None
 
     @property
     def qr_prefix(self) -> str:
@@ -94,6 +103,9 @@ def register(cls: IssuerT) -> IssuerT:
         raise TypeError(f"{cls.__name__}: an activation password needs at least 6 digits")
     if cls.credential_lifetime > DERIVED_MAX_VALIDITY:
         raise TypeError(f"{cls.__name__}: credential lifetime exceeds the SP 800-157 maximum")
+    window = cls.rekey_before_expiry
+    if window is not None and not dt.timedelta(0) < window < cls.credential_lifetime:
+        raise TypeError(f"{cls.__name__}: the re-key window must be within the credential lifetime")
     if name in ISSUERS and ISSUERS[name] is not cls:
         raise TypeError(f"issuer {name!r} is registered twice")
     ISSUERS[name] = cls

@@ -2,6 +2,7 @@
 
 pending --activate--> activated --issue--> activated --issue_last--> issued
 pending --cancel--> cancelled          (too many wrong passwords)
+issued --rekey--> issued               (automatic re-key: new certificates replace the old)
 
 `expired` is computed (a pending enrollment past its token lifetime), never stored.
 """
@@ -42,6 +43,7 @@ class Event(StrEnum):
     ISSUE = "issue"
     ISSUE_LAST = "issue_last"
     CANCEL = "cancel"
+    REKEY = "rekey"
 
 
 TRANSITIONS: dict[tuple[State, Event], State] = {
@@ -49,6 +51,7 @@ TRANSITIONS: dict[tuple[State, Event], State] = {
     (State.PENDING, Event.CANCEL): State.CANCELLED,
     (State.ACTIVATED, Event.ISSUE): State.ACTIVATED,
     (State.ACTIVATED, Event.ISSUE_LAST): State.ISSUED,
+    (State.ISSUED, Event.REKEY): State.ISSUED,
 }
 
 
@@ -87,7 +90,10 @@ class Enrollment:
     device: DeviceInfo | None = None
     access_token: str | None = None
     access_expires_at: dt.datetime | None = None
+    #: The current certificate of each kind (a re-key replaces them).
     issued: dict[str, x509.Certificate] = field(default_factory=dict)
+    #: How many times the credential was re-keyed.
+    generation: int = 0
 
     def fire(self, event: Event) -> State:
         new = TRANSITIONS.get((self.state, event))
@@ -115,6 +121,19 @@ class Enrollment:
         self.fire(Event.ISSUE if remaining else Event.ISSUE_LAST)
         self.issued[kind] = cert
 
+    def is_current(self, cert: x509.Certificate) -> bool:
+        return any(c == cert for c in self.issued.values())
+
+    def rekey(self, certs: dict[str, x509.Certificate]) -> list[x509.Certificate]:
+        """Replace every certificate at once; return the superseded ones."""
+        if set(certs) != set(self.kinds):
+            raise TransitionError(f"enrollment {self.id}: a re-key replaces every kind at once")
+        self.fire(Event.REKEY)
+        old = list(self.issued.values())
+        self.issued = dict(certs)
+        self.generation += 1
+        return old
+
     def summary(self, now: dt.datetime) -> dict[str, Any]:
         return {
             "id": self.id,
@@ -123,4 +142,5 @@ class Enrollment:
         }
 
     def snapshot(self) -> tuple[Any, ...]:
-        return (self.id, self.state.value, self.failed_passwords, tuple(sorted(self.issued)))
+        serials = tuple(sorted(c.serial_number for c in self.issued.values()))
+        return (self.id, self.state.value, self.failed_passwords, self.generation, serials)

@@ -1,9 +1,12 @@
-"""Every enrollment of one issuer, indexed by id, activation token and device access token."""
+"""Every enrollment of one issuer, indexed by id, activation token, device access token and the
+serial numbers of every certificate it issued (current or superseded by a re-key)."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
+
+from cryptography import x509
 
 from trust_store.problems import NotFound, Unauthorized
 from trust_store.randomness import Randomness
@@ -22,6 +25,7 @@ class EnrollmentStore:
         self._by_id: dict[str, Enrollment] = {}
         self._by_token: dict[str, Enrollment] = {}
         self._by_access: dict[str, Enrollment] = {}
+        self._by_serial: dict[int, Enrollment] = {}
 
     def create(
         self, issuer: Issuer, holder: CardHolder, now: dt.datetime, lifetime: dt.timedelta
@@ -77,6 +81,26 @@ class EnrollmentStore:
             raise Unauthorized("the device access token has expired")
         return enrollment
 
+    def record_issued(self, enrollment: Enrollment, kind: str, cert: x509.Certificate) -> None:
+        enrollment.record_issued(kind, cert)
+        self._by_serial[cert.serial_number] = enrollment
+
+    def record_rekey(
+        self, enrollment: Enrollment, certs: dict[str, x509.Certificate]
+    ) -> list[x509.Certificate]:
+        """Swap in the re-keyed certificates; return the superseded ones."""
+        old = enrollment.rekey(certs)
+        for cert in certs.values():
+            self._by_serial[cert.serial_number] = enrollment
+        return old
+
+    def by_serial(self, serial: int) -> Enrollment | None:
+        """The enrollment that issued the certificate with this serial (current or not)."""
+        return self._by_serial.get(serial)
+
+    def of_upn(self, upn: str) -> list[Enrollment]:
+        return [e for e in self._by_id.values() if e.holder.same_user(upn)]
+
     def __iter__(self) -> Iterator[Enrollment]:
         return iter(self._by_id.values())
 
@@ -87,3 +111,4 @@ class EnrollmentStore:
         self._by_id.clear()
         self._by_token.clear()
         self._by_access.clear()
+        self._by_serial.clear()

@@ -2,7 +2,7 @@
 
     prechecks (may await):  card still good (OCSP)
     steps (never await):    not issued yet -> parse CSR -> proof of possession -> key strength
-                            -> subject from the card -> SP 800-157 profile -> sign -> record
+                            -> subject (card + directory) -> SP 800-157 profile -> sign -> record
 
 Every step before `Sign` only reads; `Sign` and `Record` are the only mutations and run last.
 Because the synchronous steps never await, the "already issued?" check and the record of the
@@ -29,6 +29,8 @@ from ..settings import PublicUrl
 from .base import Product
 from .cardcheck import CardVerifier
 from .enrollment import Enrollment
+from .enrollments import EnrollmentStore
+from .people import PeopleDirectory
 
 T = TypeVar("T")
 
@@ -98,11 +100,15 @@ class CheckKeyStrength:
         ctx.public_key = check_key_strength(need(ctx.csr, "the CSR"))
 
 
+@dataclass(frozen=True)
 class SubjectFromCard:
-    """The subject and subjectAltName come from the card, never from the CSR."""
+    """The subject and subjectAltName come from the card (with the name and email the issuer's
+    directory now holds for the person), never from the CSR."""
+
+    people: PeopleDirectory
 
     def run(self, ctx: IssuanceContext) -> None:
-        ctx.subject = ctx.enrollment.holder.derived_subject()
+        ctx.subject = self.people.subject_for(ctx.enrollment.holder)
 
 
 @dataclass(frozen=True)
@@ -137,9 +143,14 @@ class Sign:
         )
 
 
+@dataclass(frozen=True)
 class Record:
+    store: EnrollmentStore
+
     def run(self, ctx: IssuanceContext) -> None:
-        ctx.enrollment.record_issued(ctx.product.kind, need(ctx.cert, "the certificate"))
+        self.store.record_issued(
+            ctx.enrollment, ctx.product.kind, need(ctx.cert, "the certificate")
+        )
 
 
 @dataclass(frozen=True)
@@ -156,7 +167,12 @@ class Pipeline:
 
 
 def standard_pipeline(
-    verifier: CardVerifier, ca: CertificateAuthority, public_url: PublicUrl, lifetime: dt.timedelta
+    verifier: CardVerifier,
+    ca: CertificateAuthority,
+    public_url: PublicUrl,
+    lifetime: dt.timedelta,
+    store: EnrollmentStore,
+    people: PeopleDirectory,
 ) -> Pipeline:
     return Pipeline(
         prechecks=(CardStillGood(verifier),),
@@ -165,9 +181,9 @@ def standard_pipeline(
             ParseCsr(),
             VerifyPossession(),
             CheckKeyStrength(),
-            SubjectFromCard(),
+            SubjectFromCard(people),
             ApplyProfile(lifetime),
             Sign(ca, public_url),
-            Record(),
+            Record(store),
         ),
     )

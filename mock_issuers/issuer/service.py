@@ -17,9 +17,21 @@ from trust_store.randomness import Randomness
 from ..settings import IssuerSettings
 from .base import Issuer
 from .cardcheck import CardVerifier
+from .device_credential import CredentialGate
 from .enrollment import Enrollment
 from .enrollments import EnrollmentStore
-from .pipeline import Pipeline, standard_pipeline
+from .people import PeopleDirectory
+from .pipeline import (
+    ApplyProfile,
+    CheckKeyStrength,
+    ParseCsr,
+    Pipeline,
+    Sign,
+    SubjectFromCard,
+    VerifyPossession,
+    standard_pipeline,
+)
+from .reissue import NewKey, Reissuer
 from .sessions import SessionStore
 from .upstream import Upstream
 
@@ -36,7 +48,11 @@ class IssuerService:
     verifier: CardVerifier = field(init=False)
     sessions: SessionStore = field(init=False)
     enrollments: EnrollmentStore = field(init=False)
+    people: PeopleDirectory = field(init=False)
     pipeline: Pipeline = field(init=False)
+    gate: CredentialGate = field(init=False)
+    #: Automatic re-key; None for issuers that do not re-key (their routes are absent).
+    reissuer: Reissuer | None = field(init=False)
 
     def __post_init__(self) -> None:
         self.hierarchy = self.pki.add_issuer(self.issuer.name)
@@ -48,11 +64,43 @@ class IssuerService:
         self.verifier = CardVerifier(self.pki.piv, self.upstream, self.clock, self.rand)
         self.sessions = SessionStore(self.rand)
         self.enrollments = EnrollmentStore(self.rand)
+        self.people = PeopleDirectory()
         self.pipeline = standard_pipeline(
             self.verifier,
             self.hierarchy.issuing,
             self.settings.public_url,
             self.credential_lifetime,
+            self.enrollments,
+            self.people,
+        )
+        self.gate = CredentialGate(self.hierarchy, self.enrollments)
+        self.reissuer = self._reissuer()
+
+    def _reissuer(self) -> Reissuer | None:
+        window = self.rekey_window
+        if window is None:
+            return None
+        if window >= self.credential_lifetime:
+            raise ValueError(
+                f"{self.issuer.name}: the re-key window ({window}) must be shorter than the "
+                f"credential lifetime ({self.credential_lifetime})"
+            )
+        return Reissuer(
+            self.issuer,
+            self.enrollments,
+            self.people,
+            self.hierarchy.issuing,
+            self.gate,
+            window,
+            checks=(
+                ParseCsr(),
+                VerifyPossession(),
+                CheckKeyStrength(),
+                NewKey(),
+                SubjectFromCard(self.people),
+                ApplyProfile(self.credential_lifetime),
+            ),
+            sign=Sign(self.hierarchy.issuing, self.settings.public_url),
         )
 
     @property
@@ -62,6 +110,15 @@ class IssuerService:
     @property
     def credential_lifetime(self) -> dt.timedelta:
         return self.settings.credential_lifetime or self.issuer.credential_lifetime
+
+    @property
+    def rekey_window(self) -> dt.timedelta | None:
+        """How long before expiry a credential is re-keyed; None if this issuer does not."""
+        if not self.issuer.auto_rekey:
+            if self.settings.rekey_before_expiry is not None:
+                raise ValueError(f"{self.issuer.name} does not re-key credentials automatically")
+            return None
+        return self.settings.rekey_before_expiry or self.issuer.rekey_before_expiry
 
     @property
     def ca_chain(self) -> list[x509.Certificate]:
@@ -85,11 +142,13 @@ class IssuerService:
             "enrollments": sorted(e.snapshot() for e in self.enrollments),
             "issued": len(ca.issued),
             "revoked": sorted(s for s, r in ca.issued.items() if r.revoked_at is not None),
+            "people": self.people.snapshot(),
         }
 
     def reset(self) -> None:
         self.sessions.clear()
         self.enrollments.clear()
+        self.people.clear()
 
     async def close(self) -> None:
         await self.upstream.close()

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import ssl
 from dataclasses import dataclass, field
+from typing import Any
 
 from aiohttp import web
 
@@ -29,6 +30,7 @@ from ..issuer.app import issuer_ssl_context
 from ..issuer.service import ISSUER_SERVICE
 from ..revocation import add_revocation_routes
 from ..serving import PUBLIC_URL, https_context, serve
+from ..settings import PublicUrl
 from .admin_routes import add_admin_routes
 from .console_routes import add_console_routes
 from .device_routes import add_device_routes
@@ -59,12 +61,7 @@ def create_apps(
     escrow clients include "purebred"."""
     service = PurebredService(settings, pki, clock, rand)
 
-    console_state = ServerState(f"{NAME}-console", clock, rand, openapi=console_document())
-    console = base_app(console_state, body_limit=settings.body_limit)
-    console[PUREBRED_SERVICE] = service
-    console[ISSUER_SERVICE] = service.core
-    console[PUBLIC_URL] = settings.public_url
-    console_state.reset_hooks.append(service.reset)
+    console = _listener_app(service, "console", console_document(), settings.public_url)
     add_console_routes(console)
     add_portal_routes(console)
     add_admin_routes(console)
@@ -75,14 +72,23 @@ def create_apps(
 
     console.on_cleanup.append(close)
 
-    device_state = ServerState(f"{NAME}-device", clock, rand, openapi=device_document())
-    device = base_app(device_state, body_limit=settings.body_limit)
-    device[PUREBRED_SERVICE] = service
-    device[ISSUER_SERVICE] = service.core
-    device[PUBLIC_URL] = settings.device_url
-    device_state.reset_hooks.append(service.reset)
+    device = _listener_app(service, "device", device_document(), settings.device_url)
     add_device_routes(device)
     return PurebredApps(console, device, service)
+
+
+def _listener_app(
+    service: PurebredService, listener: str, openapi: dict[str, Any], public_url: PublicUrl
+) -> web.Application:
+    """One listener's app over the shared service (its own history, faults and document; a
+    reset of either resets the service)."""
+    state = ServerState(f"{NAME}-{listener}", service.clock, service.rand, openapi=openapi)
+    app = base_app(state, body_limit=service.settings.body_limit)
+    app[PUREBRED_SERVICE] = service
+    app[ISSUER_SERVICE] = service.core
+    app[PUBLIC_URL] = public_url
+    state.reset_hooks.append(service.reset)
+    return app
 
 
 def console_ssl_context(pki: LabPKI) -> ssl.SSLContext:

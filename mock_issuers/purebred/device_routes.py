@@ -13,14 +13,13 @@ the card authority is asked), so of two concurrent uses of one code exactly one 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
 
 from trust_store.clock import isoformat
-from trust_store.problems import BadRequest, NotFound, read_json
+from trust_store.problems import NotFound, json_object, read_json
 
 from ..issuer.device_routes import cacerts, simpleenroll
 from ..issuer.enrollment import DeviceInfo
@@ -49,12 +48,7 @@ def device_info(body: dict[str, Any]) -> DeviceInfo:
 async def pre_enroll(request: web.Request) -> web.Response:
     service = request.app[PUREBRED_SERVICE]
     raw = await read_body(request, "application/json")  # hashed exactly as received
-    try:
-        body = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as e:
-        raise BadRequest(f"body is not valid JSON: {e}") from e
-    if not isinstance(body, dict):
-        raise BadRequest("body must be a JSON object")
+    body = json_object(raw)
     code = get_str(body, "otp", max_len=MAX_OTP)
     upn = get_str(body, "upn", max_len=256)
     nonce = get_str(body, "nonce", max_len=MAX_NONCE)

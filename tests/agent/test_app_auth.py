@@ -30,7 +30,7 @@ from trust_store import tls
 from trust_store.clock import ManualClock
 from trust_store.errors import AccessDeniedError
 from trust_store.keys import KeyAlgorithm, PrivateKey, generate_key
-from trust_store.labpki import LabPKI
+from trust_store.labpki import Hierarchy, LabPKI
 from trust_store.oids import FPKI_COMMON_POLICY
 from trust_store.problems import PROBLEM_JSON, TYPE_BASE
 from trust_store.randomness import Randomness
@@ -329,18 +329,24 @@ def test_unknown_trusted_issuer_is_a_config_error(
         create_app(RpSettings(trusted_issuers=("nosuch",)), pki, clock, rand)
 
 
-async def test_plain_http_responder(lab: Lab, pki: LabPKI) -> None:
-    """OCSP is usually plain HTTP (the answers are signed): the RP asks it the same way."""
-    entrust = pki.derived["entrust"]
+async def _plain_http_responder(lab: Lab, answering: Hierarchy) -> str:
+    """Serve `answering`'s OCSP responder over plain HTTP for the lab's lifetime; its base URL."""
 
     async def ocsp(request: web.Request) -> web.Response:
-        body = entrust.responder.respond(await request.read())
+        body = answering.responder.respond(await request.read())
         return web.Response(body=body, content_type="application/ocsp-response")
 
     responder = web.Application()
     responder.router.add_post("/ocsp", ocsp)
     runner, base = await _serve(responder)
     lab.runners.append(runner)
+    return base
+
+
+async def test_plain_http_responder(lab: Lab, pki: LabPKI) -> None:
+    """OCSP is usually plain HTTP (the answers are signed): the RP asks it the same way."""
+    entrust = pki.derived["entrust"]
+    base = await _plain_http_responder(lab, entrust)
     assert base.startswith("http://")
     entrust.issuing.urls.ocsp = f"{base}/ocsp"
     lab.issue_derived()
@@ -349,16 +355,7 @@ async def test_plain_http_responder(lab: Lab, pki: LabPKI) -> None:
 
 async def test_responder_answering_for_another_ca_is_a_503(lab: Lab, pki: LabPKI) -> None:
     """An OCSP answer not signed for the credential's CA is not trusted."""
-    other = pki.derived["intercede"]
-
-    async def ocsp(request: web.Request) -> web.Response:
-        body = other.responder.respond(await request.read())
-        return web.Response(body=body, content_type="application/ocsp-response")
-
-    responder = web.Application()
-    responder.router.add_post("/ocsp", ocsp)
-    runner, base = await _serve(responder)
-    lab.runners.append(runner)
+    base = await _plain_http_responder(lab, pki.derived["intercede"])
     pki.derived["entrust"].issuing.urls.ocsp = f"{base}/ocsp"
     lab.issue_derived()
     with pytest.raises(RelyingPartyRefusedError, match="OCSP") as err:

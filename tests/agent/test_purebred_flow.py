@@ -51,6 +51,7 @@ from trust_store.keys import generate_key, hash_for
 from trust_store.labpki import LabPKI
 from trust_store.randomness import Randomness
 from trust_store.stores import CredentialRole
+from trust_store.stores.android_keychain import AndroidKeyChain
 from trust_store.stores.ios_keychain import COMPANY_PORTAL
 
 UPN = "alice@corp.example"
@@ -289,6 +290,9 @@ async def test_android_hand_over_needs_the_users_choice(world: World) -> None:
     ctx = world.ctx(device)
     activation = await client.activate(ctx, await client.capture_code(ctx))
     await app.enroll_own_keys(world.transport, world.pb.servers.device_url, as_app(activation))
+    keychain = device.store
+    assert isinstance(keychain, AndroidKeyChain)
+    keychain.approver = None  # the user walks away from the prompt
     with pytest.raises(TrustStoreError, match="dismissed"):
         intune_app_import(device, app)  # nobody answers the chooser
     with pytest.raises(UnsupportedError, match="KeyChain"):

@@ -4,16 +4,19 @@ after a crash, and the demo's output checked by openssl."""
 from __future__ import annotations
 
 import json
+import plistlib
 import shutil
 import subprocess
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pytest
 
 from agent.device import Device, DeviceSpec
 from agent.enrollment import State
 from agent.user import Workstation
-from lab.demo import run_demo
+from lab.demo import run_demo, select
+from lab.matrix import SUPPORTED
 from lab.world import Lab
 from trust_store.clock import ManualClock
 from trust_store.stores import CredentialRole
@@ -58,7 +61,7 @@ async def test_entrust_ios_end_to_end(clock: ManualClock) -> None:
         # The escrowed key-management keys are the card's own keys (old mail stays readable).
         card_km = {c.serial_number for c in user.card.key_management_history()}
         assert {i.cert.serial_number for i in km} == card_km
-        wifi = device.applied[setup.profiles["wifi"]["id"]]
+        wifi = device.applied[setup.profile("ios", "wifi")["id"]]
         assert auth[0].ref.encode() in wifi.content
         # Intune now sees the credential and asks for nothing more.
         ci = await lab.credential_app(device).intune.checkin(device)
@@ -155,30 +158,75 @@ async def test_agent_restart_resumes_from_persisted_state(
         )
 
 
-async def test_demo_writes_a_report_openssl_accepts(tmp_path: Path) -> None:
+def parse_artifact(media_type: str, data: bytes) -> object:
+    """Each native artifact with an independent parser."""
+    parsers = {
+        "application/x-apple-aspen-config": plistlib.loads,
+        "application/xml": ElementTree.fromstring,
+        "application/json": json.loads,
+    }
+    return parsers[media_type](data)
+
+
+def openssl(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(["openssl", *args], cwd=cwd, capture_output=True, text=True)
+
+
+async def test_demo_runs_the_matrix_and_writes_a_report_openssl_accepts(tmp_path: Path) -> None:
     lines: list[str] = []
     result = await run_demo(out=tmp_path, seed=1, echo=lines.append)
     assert result.ok
     assert any("Summary" in line for line in lines)
     report = json.loads((tmp_path / "report.json").read_text())
-    dev = report["devices"][0]
-    assert (dev["platform"], dev["issuer"], dev["state"]) == ("ios", "entrust", "complete")
-    roles = {c["role"] for c in dev["certificates"]}
-    assert roles == {"pivAuthentication", "digitalSignature", "keyManagement"}
+    ran = {(d["issuer"], d["platform"]) for d in report["devices"]}
+    assert ran == {(c.issuer, c.platform) for c in SUPPORTED}
+    assert report["summary"]["complete"] == len(SUPPORTED)
+    kinds: set[tuple[str, str]] = set()
+    for dev in report["devices"]:
+        assert dev["state"] == "complete", dev["failure"]
+        roles = {c["role"] for c in dev["certificates"]}
+        assert roles == {"pivAuthentication", "digitalSignature", "keyManagement"}
+        for prof in dev["profiles"]:
+            assert parse_artifact(prof["mediaType"], (tmp_path / prof["path"]).read_bytes())
+            kinds.add((dev["family"], prof["kind"]))
+        assert all(c["ok"] for c in dev["checks"]), dev["checks"]
+        if dev["family"] == "windows":  # the documented known issue, on by default
+            [refused] = dev["profileErrors"]
+            assert "windows-vpn-derived-credential" in refused["reason"]
+    # Every profile type that uses the derived credential was applied somewhere.
+    assert {
+        ("ios", "wifi"),
+        ("ios", "vpn"),
+        ("ios", "email"),
+        ("ios", "app-authentication"),
+        ("android", "wifi"),
+        ("android", "app-authentication"),
+        ("windows", "wifi"),
+    } <= kinds
     if shutil.which("openssl") is None:
         pytest.skip("openssl not on PATH")
-    for cert in dev["certificates"]:
-        cmd = [
-            "openssl",
-            "verify",
-            "-CAfile",
-            report["trust"]["roots"],
-            "-untrusted",
-            report["trust"]["intermediates"],
-        ]
-        if cert["requiredPolicy"]:
-            cmd += ["-policy", cert["requiredPolicy"], "-explicit_policy", "-purpose", "sslclient"]
-        out = subprocess.run([*cmd, cert["path"]], cwd=tmp_path, capture_output=True, text=True)
-        assert out.returncode == 0 and out.stdout.strip().endswith(": OK"), out.stdout + out.stderr
-    for prof in dev["profiles"]:
-        assert (tmp_path / prof["path"]).read_bytes().startswith(b"<?xml")
+    roots, intermediates = report["trust"]["roots"], report["trust"]["intermediates"]
+    for dev in report["devices"]:
+        for cert in dev["certificates"]:
+            args = ["verify", "-CAfile", roots, "-untrusted", intermediates]
+            if cert["requiredPolicy"]:
+                args += ["-policy", cert["requiredPolicy"], "-explicit_policy"]
+                args += ["-purpose", "sslclient"]
+            out = openssl(*args, cert["path"], cwd=tmp_path)
+            assert out.returncode == 0 and out.stdout.strip().endswith(": OK"), out.stderr
+        for check in dev["checks"]:
+            signed = check["files"].get("signed.eml")
+            if signed:
+                out = openssl("cms", "-verify", "-CAfile", roots, "-in", signed, cwd=tmp_path)
+                assert out.returncode == 0, out.stderr
+                assert "Signed and encrypted with the derived credential." in out.stdout
+
+
+async def test_demo_switches_the_windows_vpn_known_issue_off(tmp_path: Path) -> None:
+    combos = select(platforms=["windows"], issuers=["intercede"])
+    result = await run_demo(
+        out=tmp_path, echo=lambda _l: None, combos=combos, known_issues=frozenset()
+    )
+    [dev] = result.devices
+    assert dev["profileErrors"] == []
+    assert "vpn" in {p["kind"] for p in dev["profiles"]}

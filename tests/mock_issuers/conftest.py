@@ -169,13 +169,27 @@ class Enrollment:
 
 
 @pytest.fixture
-async def lab(pki: LabPKI, clock: ManualClock, rand: Randomness) -> AsyncIterator[Lab]:
+def issuer_settings() -> dict[str, dict[str, Any]]:
+    """Extra `IssuerSettings` fields by issuer name; a test overrides them by parametrizing
+    `issuer_settings` directly."""
+    return {}
+
+
+@pytest.fixture
+async def lab(
+    pki: LabPKI,
+    clock: ManualClock,
+    rand: Randomness,
+    issuer_settings: dict[str, dict[str, Any]],
+) -> AsyncIterator[Lab]:
     ca_settings = CardAuthoritySettings()
     ca_app = card_authority.create_app(ca_settings, pki, clock, rand.child("card-authority"))
     apps = {
         name: issuer_app.create_app(
             name,
-            IssuerSettings(card_authority_url=ca_settings.public_url),
+            IssuerSettings(
+                card_authority_url=ca_settings.public_url, **issuer_settings.get(name, {})
+            ),
             pki,
             clock,
             rand.child(name),

@@ -28,7 +28,6 @@ Values follow Graph's `androidDeviceOwnerCertificateAccessType` (`userApproval`,
 from __future__ import annotations
 
 import base64
-import datetime as dt
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -36,12 +35,9 @@ from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
-from cryptography.x509 import ObjectIdentifier
 
 from ..errors import AccessDeniedError, StoreError
-from ..oids import EKU_CLIENT_AUTH
 from ..pem import fingerprint
-from ..validation import validate_chain
 from .base import CertificateStore, Identity
 
 #: The Microsoft Intune app (Android Enterprise fully managed and corporate-owned work profile).
@@ -272,23 +268,9 @@ class AndroidKeyChain(CertificateStore):
     def _sync_roots(self) -> None:
         self._roots = {k: v for roots in self._profile_roots.values() for k, v in roots.items()}
 
-    def validate(
-        self,
-        identity: Identity,
-        at: dt.datetime,
-        *,
-        eku: ObjectIdentifier = EKU_CLIENT_AUTH,
-        policies: Sequence[ObjectIdentifier] = (),
-    ) -> list[x509.Certificate]:
-        """Validate against the roots trusted in the identity's own profile."""
-        return validate_chain(
-            identity.cert,
-            identity.chain,
-            self.trusted_roots(identity.scope),
-            at,
-            eku=eku,
-            policies=policies,
-        )
+    def validation_roots(self, identity: Identity) -> list[x509.Certificate]:
+        """Validation uses the roots trusted in the identity's own profile."""
+        return self.trusted_roots(identity.scope)
 
     # --- persistence --------------------------------------------------------------------------
     def extra_json(self) -> dict[str, Any]:

@@ -153,8 +153,22 @@ class CertificateStore(ABC):
         policies: Sequence[ObjectIdentifier] = (),
     ) -> list[x509.Certificate]:
         return validate_chain(
-            identity.cert, identity.chain, self.trusted_roots(), at, eku=eku, policies=policies
+            identity.cert,
+            self.validation_chain(identity),
+            self.validation_roots(identity),
+            at,
+            eku=eku,
+            policies=policies,
         )
+
+    def validation_roots(self, identity: Identity) -> list[x509.Certificate]:
+        """The roots `validate` trusts for `identity` (every trusted root, unless the platform
+        scopes them)."""
+        return self.trusted_roots()
+
+    def validation_chain(self, identity: Identity) -> Sequence[x509.Certificate]:
+        """The intermediates `validate` may use for `identity` (those installed with it)."""
+        return identity.chain
 
     # --- persistence --------------------------------------------------------------------------
     def to_json(self, key_password: bytes) -> dict[str, Any]:

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import base64
 import dataclasses
-import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -34,11 +33,8 @@ from typing import Any
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.serialization import Encoding
-from cryptography.x509 import ObjectIdentifier
 
 from ..errors import StoreError
-from ..oids import EKU_CLIENT_AUTH
-from ..validation import validate_chain
 from .base import CertificateStore, Identity
 
 #: The derived-credential provider's Windows app (neutral: each issuer ships its own).
@@ -309,24 +305,16 @@ class WindowsCertStore(CertificateStore):
             for t, v in self._certs[store_path(loc, StoreName.ROOT)].items()
         }
 
-    def validate(
-        self,
-        identity: Identity,
-        at: dt.datetime,
-        *,
-        eku: ObjectIdentifier = EKU_CLIENT_AUTH,
-        policies: Sequence[ObjectIdentifier] = (),
-    ) -> list[x509.Certificate]:
+    def validation_roots(self, identity: Identity) -> list[x509.Certificate]:
+        """The roots of the identity's store location (user or machine)."""
+        loc, _ = parse_store_path(identity.scope)
+        return self.trusted_roots(loc)
+
+    def validation_chain(self, identity: Identity) -> Sequence[x509.Certificate]:
+        """The identity's own chain, then the intermediates of its store location."""
         loc, _ = parse_store_path(identity.scope)
         extra = [c for c in self.intermediates(loc) if c not in identity.chain]
-        return validate_chain(
-            identity.cert,
-            [*identity.chain, *extra],
-            self.trusted_roots(loc),
-            at,
-            eku=eku,
-            policies=policies,
-        )
+        return [*identity.chain, *extra]
 
     # --- persistence --------------------------------------------------------------------------
     def extra_json(self) -> dict[str, Any]:

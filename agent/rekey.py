@@ -1,0 +1,230 @@
+"""Automatic re-key on the device (Intercede MyID): during a sync, the credential app asks the
+issuer, over mutual TLS with the installed derived PIV Authentication credential, whether a
+re-key is due ("expiry": within the issuer's window before notAfter; "subject-changed": the
+person's DN or email changed). If it is, the device generates new keys, sends CSRs, and the new
+identities replace the old ones in the same scope under the same references (profiles that use
+the credential keep pointing at it). The issuer revokes the superseded certificates.
+
+    result = await rekey_if_due(device, transport, issuer_urls, narrate)
+
+Never raises for what a tester should see as an outcome (no credential, issuer does not re-key,
+not due, refused, chain invalid): the `RekeyResult` says which, with the problem kind.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+import aiohttp
+from cryptography import x509
+
+from trust_store.errors import TrustStoreError
+from trust_store.keys import PrivateKey, generate_key, hash_for
+from trust_store.oids import DERIVED_PIV_AUTH, EKU_EMAIL_PROTECTION
+from trust_store.stores import CertificateStore, CredentialRole, Identity
+
+from .apps import ManagedApp, NoCredentialError
+from .device import Device
+from .enrollment import Event
+from .errors import AgentError, EnrollmentError, UnsupportedError
+from .http import Transport, mtls_session
+from .issuers import ISSUERS
+from .issuers.rekey import RekeyAnswer, RekeyOffer, fetch_offer, send_rekey
+
+Narrator = Callable[[Device, str], None]
+
+
+def _quiet(_d: Device, _m: str) -> None:
+    return None
+
+
+class RekeyOutcome(StrEnum):
+    NO_CREDENTIAL = "no-credential"
+    #: The credential's issuer does not re-key automatically (Entrust, Purebred).
+    NOT_OFFERED = "not-offered"
+    NOT_DUE = "not-due"
+    REKEYED = "rekeyed"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class RekeyResult:
+    outcome: RekeyOutcome
+    detail: str = ""
+    #: Why the issuer re-keyed ("expiry", "subject-changed"), when it did or would.
+    reason: str | None = None
+    #: The failure's code (a problem kind such as `credential-revoked`, or an agent code).
+    code: str | None = None
+    #: References of the identities that were replaced.
+    installed: tuple[str, ...] = field(default=())
+    #: When the issuer will consider the credential due (NOT_DUE, REKEYED).
+    rekey_at: dt.datetime | None = None
+
+    @property
+    def rekeyed(self) -> bool:
+        return self.outcome is RekeyOutcome.REKEYED
+
+
+def device_csr(key: PrivateKey) -> x509.CertificateSigningRequest:
+    """A CSR that proves possession; the issuer takes the subject from its records."""
+    return (
+        x509.CertificateSigningRequestBuilder().subject_name(x509.Name([])).sign(key, hash_for(key))
+    )
+
+
+async def rekey_if_due(
+    device: Device,
+    transport: Transport,
+    issuer_urls: Mapping[str, str],
+    narrate: Narrator = _quiet,
+) -> RekeyResult:
+    """Ask the installed credential's issuer whether a re-key is due and, if so, re-key."""
+    app = ManagedApp(device.platform.credential_app, device.store, transport.anchors, device.clock)
+    try:
+        current = app.identity()
+    except NoCredentialError as e:
+        return RekeyResult(RekeyOutcome.NO_CREDENTIAL, str(e))
+    except AgentError as e:
+        return _failed(device, narrate, e.code, str(e))
+    issuer_cls = ISSUERS.get(current.issuer)
+    if issuer_cls is None or not issuer_cls.auto_rekey:
+        return RekeyResult(RekeyOutcome.NOT_OFFERED, f"{current.issuer} does not re-key by itself")
+    issuer = issuer_cls()
+    url = issuer_urls.get(issuer.name)
+    if url is None:
+        return _failed(device, narrate, "no-issuer", f"no URL for the issuer {issuer.name!r}")
+    try:
+        session = mtls_session(app.ssl_context())
+    except AgentError as e:
+        return _failed(device, narrate, e.code, str(e))
+    try:
+        offer = await fetch_offer(transport, session, url)
+        if not offer.due:
+            return RekeyResult(RekeyOutcome.NOT_DUE, rekey_at=offer.rekey_at)
+        narrate(
+            device,
+            f"{issuer.display}: re-key due ({offer.reason}; the credential ends "
+            f"{offer.not_after:%Y-%m-%d}); new keys generated on the device "
+            f"({device.platform.device_key.value})",
+        )
+        keys = {_role(kind): generate_key(device.platform.device_key) for kind in offer.requests}
+        answer = await send_rekey(
+            transport, session, url, {role.value: device_csr(k) for role, k in keys.items()}
+        )
+        new = _replacements(device, current, offer, answer, keys)
+        _validate(device, new)
+    except (AgentError, TrustStoreError) as e:
+        return _failed(device, narrate, getattr(e, "code", "chain-invalid"), str(e))
+    except (aiohttp.ClientError, OSError) as e:  # TLS errors and timeouts are OSErrors
+        return _failed(device, narrate, "issuer-unreachable", f"{url}: {type(e).__name__}: {e}")
+    finally:
+        await session.close()
+    _swap(device.store, new)
+    if device.machine.can(Event.REKEYED):
+        device.machine.fire(Event.REKEYED, answer.reason)
+    device.save()
+    narrate(
+        device,
+        f"{issuer.display} re-keyed {', '.join(r.value for r in keys)} ({answer.reason}); "
+        f"superseded certificate(s) {', '.join(answer.revoked)} revoked; installed "
+        f"{len(new)} identities in {current.scope}, chain validated",
+    )
+    return RekeyResult(
+        RekeyOutcome.REKEYED,
+        reason=answer.reason,
+        installed=tuple(i.ref for i in new),
+        rekey_at=offer.rekey_at,
+    )
+
+
+def _failed(device: Device, narrate: Narrator, code: str, detail: str) -> RekeyResult:
+    narrate(device, f"re-key FAILED ({code}): {detail}")
+    return RekeyResult(RekeyOutcome.FAILED, detail, code=code)
+
+
+def _role(kind: str) -> CredentialRole:
+    try:
+        role = CredentialRole(kind)
+    except ValueError:
+        raise UnsupportedError(f"the issuer asks to re-key {kind!r}, unknown here") from None
+    if role is CredentialRole.KEY_MANAGEMENT:
+        raise UnsupportedError("key-management keys are the card's; they are not re-keyed")
+    return role
+
+
+def _replacements(
+    device: Device,
+    current: Identity,
+    offer: RekeyOffer,
+    answer: RekeyAnswer,
+    keys: Mapping[CredentialRole, PrivateKey],
+) -> list[Identity]:
+    """One new identity per re-keyed role, with the old one's reference, label and scope."""
+    new = []
+    for role, key in keys.items():
+        certs = answer.certificates.get(role.value, [])
+        # PKCS#7 holds a SET of certificates: find the leaf by its key, not its position.
+        leaf = [c for c in certs if c.public_key() == key.public_key()]
+        if len(leaf) != 1:
+            raise EnrollmentError(
+                f"the re-key answer holds no {role.value} certificate for the new key"
+            )
+        old = _installed(device.store, current, role)
+        ref = old.ref if old else f"{offer.enrollment}-{role.value}".upper()
+        attrs = dict(old.attrs) if old else {}
+        attrs.update(rekeyReason=answer.reason, rekeyedFrom=old.thumbprint if old else "")
+        new.append(
+            Identity(
+                ref,
+                role,
+                key,
+                leaf[0],
+                tuple(c for c in certs if c is not leaf[0]),
+                old.label if old else f"Derived credential ({role.value})",
+                current.scope,
+                True,
+                current.issuer,
+                attrs,
+            )
+        )
+    return new
+
+
+def _installed(store: CertificateStore, current: Identity, role: CredentialRole) -> Identity | None:
+    """The identity a re-key of `role` replaces: same scope, issuer and role, current."""
+    if role is current.role:
+        return current
+    for ident in store.all_identities():
+        if (ident.scope, ident.issuer, ident.role, ident.current) == (
+            current.scope,
+            current.issuer,
+            role,
+            True,
+        ):
+            return ident
+    return None
+
+
+def _validate(device: Device, identities: list[Identity]) -> None:
+    """The chains must validate to a deployed root before anything is replaced."""
+    now = device.clock.now()
+    for ident in identities:
+        if ident.role is CredentialRole.PIV_AUTH:
+            device.store.validate(ident, now, policies=[DERIVED_PIV_AUTH])
+        else:
+            device.store.validate(ident, now, eku=EKU_EMAIL_PROTECTION)
+
+
+def _swap(store: CertificateStore, identities: list[Identity]) -> None:
+    refs = {i.ref for i in identities}
+    roles = {i.role for i in identities}
+    scope_issuer = {(i.scope, i.issuer) for i in identities}
+    for old in store.all_identities():
+        same_slot = old.role in roles and old.current and (old.scope, old.issuer) in scope_issuer
+        if old.ref in refs or same_slot:
+            store.remove_identity(old.ref)
+    for ident in identities:
+        store.add_identity(ident)

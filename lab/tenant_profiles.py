@@ -1,0 +1,206 @@
+"""The profiles the lab's administrator deploys, as Graph beta bodies, per platform family.
+
+Every family gets the derived-credential issuer's root and the RADIUS server's root (a trusted
+root profile is required: without it the chain check fails), then every profile type that
+Intune lets use a derived credential on that platform (Intune's "Use derived credentials"
+article):
+
+- iOS/iPadOS: Wi-Fi, VPN (IKEv2), Exchange email with S/MIME signing and encryption, app
+  authentication;
+- Android Enterprise: Wi-Fi, app authentication (certificate access granted silently to the
+  lab's relying-party app);
+- Windows: Wi-Fi and VPN (the VPN reproduces the documented known issue).
+
+The bodies are data: `PLAN[family]` lists `(key, builder)` pairs; a builder takes the ids of the
+root profiles already created (for `@odata.bind`) and the tenant's choices, and returns the body.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from cryptography import x509
+from cryptography.hazmat.primitives.serialization import Encoding
+
+GRAPH = "#microsoft.graph."
+#: The package / bundle id of the managed app that signs in to the lab's relying party.
+RP_APP = {"ios": "com.corp.fieldapp", "android": "com.corp.fieldapp", "windows": ""}
+RADIUS_NAMES = ["radius.corp.example"]
+VPN_SERVER = {
+    "@odata.type": "microsoft.graph.vpnServer",
+    "address": "vpn.corp.example",
+    "description": "Corp VPN gateway",
+    "isDefaultServer": True,
+}
+
+Body = dict[str, Any]
+Builder = Callable[["Roots"], Body]
+
+#: The agent's platform names, by the family Intune (and its profile types) knows them as.
+FAMILY = {
+    "ios": "ios",
+    "android-fully-managed": "android",
+    "android-work-profile": "android",
+    "windows": "windows",
+}
+
+ROOT_TYPE = {
+    "ios": "iosTrustedRootCertificate",
+    "android": "androidDeviceOwnerTrustedRootCertificate",
+    "windows": "windows81TrustedRootCertificate",
+}
+
+
+@dataclass(frozen=True)
+class Roots:
+    """Ids of the root profiles created for one family, how to bind them, and the tenant's
+    choices the bodies depend on."""
+
+    graph_base: str
+    derived: str
+    radius: str
+    #: Graph `eapType` of the Wi-Fi profiles (eapTls, eapTtls, peap; others are refused).
+    wifi_eap: str = "eapTls"
+
+    def bind(self, *ids: str) -> list[str]:
+        return [f"{self.graph_base}/deviceManagement/deviceConfigurations/{i}" for i in ids]
+
+
+def trusted_root(family: str, name: str, cert: x509.Certificate) -> Body:
+    body: Body = {
+        "@odata.type": GRAPH + ROOT_TYPE[family],
+        "displayName": name,
+        "trustedRootCertificate": base64.b64encode(cert.public_bytes(Encoding.DER)).decode(),
+        "certFileName": name.lower().replace(" ", "-") + ".cer",
+    }
+    if family == "windows":
+        body["destinationStore"] = "computerCertStoreRoot"
+    return body
+
+
+def ios_wifi(roots: Roots) -> Body:
+    return {
+        "@odata.type": GRAPH + "iosEnterpriseWiFiConfiguration",
+        "displayName": "Corp Wi-Fi (derived credential)",
+        "ssid": "CORP-SECURE",
+        "networkName": "CORP-SECURE",
+        "connectAutomatically": True,
+        "wiFiSecurityType": "wpa2Enterprise",
+        "eapType": roots.wifi_eap,
+        "authenticationMethod": "derivedCredential",
+        "trustedServerCertificateNames": RADIUS_NAMES,
+        "rootCertificatesForServerValidation@odata.bind": roots.bind(roots.radius),
+    }
+
+
+def ios_vpn(roots: Roots) -> Body:
+    return {
+        "@odata.type": GRAPH + "iosVpnConfiguration",
+        "displayName": "Corp VPN (IKEv2, derived credential)",
+        "connectionName": "Corp VPN",
+        "connectionType": "ikEv2",
+        "authenticationMethod": "derivedCredential",
+        "server": VPN_SERVER,
+    }
+
+
+def ios_email(roots: Roots) -> Body:
+    return {
+        "@odata.type": GRAPH + "iosEasEmailProfileConfiguration",
+        "displayName": "Corp mail (Exchange, S/MIME with the derived credential)",
+        "hostName": "mail.corp.example",
+        "accountName": "Corp mail",
+        "emailAddressSource": "userPrincipalName",
+        "authenticationMethod": "derivedCredential",
+        "requireSsl": True,
+        "smimeSigningEnabled": True,
+        "smimeEncryptByDefaultEnabled": True,
+        "signingCertificateType": "derivedCredential",
+        "encryptionCertificateType": "derivedCredential",
+        "smimeEncryptionCertificateUserOverrideEnabled": False,
+        "durationOfEmailToSync": "oneWeek",
+        "easServices": "email,calendars",
+    }
+
+
+def ios_app_auth(roots: Roots) -> Body:
+    return {
+        "@odata.type": GRAPH + "iosDerivedCredentialAuthenticationConfiguration",
+        "displayName": "App authentication (derived credential)",
+    }
+
+
+def android_wifi(roots: Roots) -> Body:
+    return {
+        "@odata.type": GRAPH + "androidDeviceOwnerEnterpriseWiFiConfiguration",
+        "displayName": "Corp Wi-Fi (derived credential, Android)",
+        "networkName": "CORP-SECURE",
+        "ssid": "CORP-SECURE",
+        "connectAutomatically": True,
+        "wiFiSecurityType": "wpaEnterprise",
+        "eapType": roots.wifi_eap,
+        "authenticationMethod": "derivedCredential",
+        "trustedServerCertificateNames": RADIUS_NAMES,
+        "rootCertificatesForServerValidation@odata.bind": roots.bind(roots.radius),
+    }
+
+
+def android_app_auth(roots: Roots) -> Body:
+    return {
+        "@odata.type": GRAPH + "androidDeviceOwnerDerivedCredentialAuthenticationConfiguration",
+        "displayName": "App authentication (derived credential, Android)",
+        "certificateAccessType": "specificApps",
+        "silentCertificateAccessDetails": [
+            {
+                "@odata.type": "microsoft.graph.androidDeviceOwnerSilentCertificateAccess",
+                "packageId": RP_APP["android"],
+            }
+        ],
+    }
+
+
+def windows_wifi(roots: Roots) -> Body:
+    return {
+        "@odata.type": GRAPH + "windowsWifiEnterpriseEAPConfiguration",
+        "displayName": "Corp Wi-Fi (derived credential, Windows)",
+        "networkName": "CORP-SECURE",
+        "ssid": "CORP-SECURE",
+        "connectAutomatically": True,
+        "wifiSecurityType": "wpa2Enterprise",
+        "eapType": roots.wifi_eap,
+        "authenticationMethod": "derivedCredential",
+        "authenticationType": "user",
+        "networkSingleSignOn": "disabled",
+        "performServerValidation": True,
+        "trustedServerCertificateNames": RADIUS_NAMES,
+        "rootCertificatesForServerValidation@odata.bind": roots.bind(roots.radius),
+        "rootCertificateForClientValidation@odata.bind": roots.bind(roots.derived),
+    }
+
+
+def windows_vpn(roots: Roots) -> Body:
+    return {
+        "@odata.type": GRAPH + "windows10VpnConfiguration",
+        "displayName": "Corp VPN (IKEv2, derived credential, Windows)",
+        "connectionName": "Corp VPN",
+        "connectionType": "ikEv2",
+        "profileTarget": "user",
+        "authenticationMethod": "derivedCredential",
+        "servers": [VPN_SERVER],
+    }
+
+
+#: The profiles that use the derived credential, per family, by the key the lab reports them as.
+PLAN: dict[str, list[tuple[str, Builder]]] = {
+    "ios": [
+        ("wifi", ios_wifi),
+        ("vpn", ios_vpn),
+        ("email", ios_email),
+        ("app-auth", ios_app_auth),
+    ],
+    "android": [("wifi", android_wifi), ("app-auth", android_app_auth)],
+    "windows": [("wifi", windows_wifi), ("vpn", windows_vpn)],
+}

@@ -1,0 +1,117 @@
+"""The issuer's directory of people: the name (DN common name) and email it now knows for a UPN,
+where they differ from the card's. MyID re-keys a derived credential when either changes, and
+SP 800-157 requires re-issuance (and revocation of the old certificate) when the name changes.
+
+Nothing is stored per credential: whether a credential's subject is stale is computed by
+comparing its certificate with `subject_for(holder)` (see `rekey.subject_changed`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Any
+
+from trust_store.certprofiles import Subject
+from trust_store.clock import isoformat
+from trust_store.problems import BadRequest
+
+from .holder import CardHolder
+
+#: X.520 ub-common-name.
+MAX_NAME = 64
+#: RFC 5321 path limit; rfc822Name is an IA5String, so ASCII only.
+MAX_EMAIL = 254
+_EMAIL = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+")
+
+
+def _name(value: object) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise BadRequest("field 'name' must be a non-empty string")
+    if value != value.strip() or len(value) > MAX_NAME:
+        raise BadRequest(f"field 'name' must be at most {MAX_NAME} characters, no outer spaces")
+    if any(unicodedata.category(c).startswith("C") for c in value):
+        raise BadRequest("field 'name' must not hold control or format characters")
+    return value
+
+
+def _email(value: object) -> str:
+    if not isinstance(value, str) or len(value) > MAX_EMAIL or not _EMAIL.fullmatch(value):
+        raise BadRequest(f"field 'email' must be an ASCII address (at most {MAX_EMAIL} characters)")
+    if len(value.partition("@")[0]) > 64:
+        raise BadRequest("field 'email': the local part is longer than 64 characters")
+    return value
+
+
+@dataclass(frozen=True)
+class PersonUpdate:
+    """`POST /admin/people/{upn}`: a new `name`, a new `email`, or both."""
+
+    name: str | None
+    email: str | None
+
+    @classmethod
+    def from_json(cls, body: dict[str, Any]) -> PersonUpdate:
+        name = None if body.get("name") is None else _name(body["name"])
+        email = None if body.get("email") is None else _email(body["email"])
+        if name is None and email is None:
+            raise BadRequest("give a new 'name', a new 'email', or both")
+        return cls(name, email)
+
+
+@dataclass(frozen=True)
+class Person:
+    upn: str
+    name: str | None
+    email: str | None
+    changed_at: dt.datetime
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "upn": self.upn,
+            "name": self.name,
+            "email": self.email,
+            "changedAt": isoformat(self.changed_at),
+        }
+
+
+class PeopleDirectory:
+    """Directory changes by UPN (compared case-insensitively); the card is the default."""
+
+    def __init__(self) -> None:
+        self._people: dict[str, Person] = {}
+
+    def update(self, upn: str, change: PersonUpdate, now: dt.datetime) -> Person:
+        old = self._people.get(upn.casefold())
+        person = Person(
+            upn,
+            change.name or (old.name if old else None),
+            change.email or (old.email if old else None),
+            now,
+        )
+        self._people[upn.casefold()] = person
+        return person
+
+    def get(self, upn: str) -> Person | None:
+        return self._people.get(upn.casefold())
+
+    def subject_for(self, holder: CardHolder) -> Subject:
+        """The derived certificates' subject: the card's, with the directory's changes."""
+        subject = holder.derived_subject()
+        person = self.get(holder.upn)
+        if person is None:
+            return subject
+        return dataclasses.replace(
+            subject,
+            common_name=person.name or subject.common_name,
+            email=person.email or subject.email,
+        )
+
+    def snapshot(self) -> list[tuple[str, str | None, str | None]]:
+        return sorted((k, p.name, p.email) for k, p in self._people.items())
+
+    def clear(self) -> None:
+        self._people.clear()
