@@ -81,18 +81,25 @@ def trusted_root(family: str, name: str, cert: x509.Certificate) -> Body:
     return body
 
 
-def ios_wifi(roots: Roots) -> Body:
+def _wifi(roots: Roots, graph_type: str, platform_label: str) -> Body:
+    """What every family's enterprise Wi-Fi profile shares: the SSID, EAP with the derived
+    credential, the RADIUS server's name and root."""
     return {
-        "@odata.type": GRAPH + "iosEnterpriseWiFiConfiguration",
-        "displayName": "Corp Wi-Fi (derived credential)",
+        "@odata.type": GRAPH + graph_type,
+        "displayName": f"Corp Wi-Fi (derived credential{platform_label})",
         "ssid": "CORP-SECURE",
         "networkName": "CORP-SECURE",
         "connectAutomatically": True,
-        "wiFiSecurityType": "wpa2Enterprise",
         "eapType": roots.wifi_eap,
         "authenticationMethod": "derivedCredential",
         "trustedServerCertificateNames": RADIUS_NAMES,
         "rootCertificatesForServerValidation@odata.bind": roots.bind(roots.radius),
+    }
+
+
+def ios_wifi(roots: Roots) -> Body:
+    return _wifi(roots, "iosEnterpriseWiFiConfiguration", "") | {
+        "wiFiSecurityType": "wpa2Enterprise"
     }
 
 
@@ -134,17 +141,8 @@ def ios_app_auth(roots: Roots) -> Body:
 
 
 def android_wifi(roots: Roots) -> Body:
-    return {
-        "@odata.type": GRAPH + "androidDeviceOwnerEnterpriseWiFiConfiguration",
-        "displayName": "Corp Wi-Fi (derived credential, Android)",
-        "networkName": "CORP-SECURE",
-        "ssid": "CORP-SECURE",
-        "connectAutomatically": True,
-        "wiFiSecurityType": "wpaEnterprise",
-        "eapType": roots.wifi_eap,
-        "authenticationMethod": "derivedCredential",
-        "trustedServerCertificateNames": RADIUS_NAMES,
-        "rootCertificatesForServerValidation@odata.bind": roots.bind(roots.radius),
+    return _wifi(roots, "androidDeviceOwnerEnterpriseWiFiConfiguration", ", Android") | {
+        "wiFiSecurityType": "wpaEnterprise"
     }
 
 
@@ -163,20 +161,11 @@ def android_app_auth(roots: Roots) -> Body:
 
 
 def windows_wifi(roots: Roots) -> Body:
-    return {
-        "@odata.type": GRAPH + "windowsWifiEnterpriseEAPConfiguration",
-        "displayName": "Corp Wi-Fi (derived credential, Windows)",
-        "networkName": "CORP-SECURE",
-        "ssid": "CORP-SECURE",
-        "connectAutomatically": True,
+    return _wifi(roots, "windowsWifiEnterpriseEAPConfiguration", ", Windows") | {
         "wifiSecurityType": "wpa2Enterprise",
-        "eapType": roots.wifi_eap,
-        "authenticationMethod": "derivedCredential",
         "authenticationType": "user",
         "networkSingleSignOn": "disabled",
         "performServerValidation": True,
-        "trustedServerCertificateNames": RADIUS_NAMES,
-        "rootCertificatesForServerValidation@odata.bind": roots.bind(roots.radius),
         "rootCertificateForClientValidation@odata.bind": roots.bind(roots.derived),
     }
 
