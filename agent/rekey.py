@@ -110,7 +110,9 @@ async def rekey_if_due(
             f"{offer.not_after:%Y-%m-%d}); new keys generated on the device "
             f"({device.platform.device_key.value})",
         )
-        keys = {_role(kind): generate_key(device.platform.device_key) for kind in offer.requests}
+        keys = {
+            rekeyed_role(kind): generate_key(device.platform.device_key) for kind in offer.requests
+        }
         answer = await send_rekey(
             transport, session, url, {role.value: device_csr(k) for role, k in keys.items()}
         )
@@ -145,7 +147,7 @@ def _failed(device: Device, narrate: Narrator, code: str, detail: str) -> RekeyR
     return RekeyResult(RekeyOutcome.FAILED, detail, code=code)
 
 
-def _role(kind: str) -> CredentialRole:
+def rekeyed_role(kind: str) -> CredentialRole:
     try:
         role = CredentialRole(kind)
     except ValueError:
