@@ -21,7 +21,7 @@ from enum import StrEnum
 import aiohttp
 from cryptography import x509
 
-from trust_store.errors import TrustStoreError
+from trust_store.errors import NoTrustedRootError, TrustStoreError
 from trust_store.keys import PrivateKey, generate_key, hash_for
 from trust_store.oids import DERIVED_PIV_AUTH, EKU_EMAIL_PROTECTION
 from trust_store.stores import CertificateStore, CredentialRole, Identity
@@ -60,7 +60,7 @@ class RekeyResult:
     code: str | None = None
     #: References of the identities that were replaced.
     installed: tuple[str, ...] = field(default=())
-    #: When the issuer will consider the credential due (NOT_DUE, REKEYED).
+    #: When the issuer will consider the credential due (NOT_DUE).
     rekey_at: dt.datetime | None = None
 
     @property
@@ -118,8 +118,11 @@ async def rekey_if_due(
         )
         new = _replacements(device, current, offer, answer, keys)
         _validate(device, new)
-    except (AgentError, TrustStoreError) as e:
-        return _failed(device, narrate, getattr(e, "code", "chain-invalid"), str(e))
+    except AgentError as e:
+        return _failed(device, narrate, e.code, str(e))
+    except TrustStoreError as e:
+        code = "no-trusted-root" if isinstance(e, NoTrustedRootError) else "chain-invalid"
+        return _failed(device, narrate, code, str(e))
     except (aiohttp.ClientError, OSError) as e:  # TLS errors and timeouts are OSErrors
         return _failed(device, narrate, "issuer-unreachable", f"{url}: {type(e).__name__}: {e}")
     finally:
@@ -138,7 +141,6 @@ async def rekey_if_due(
         RekeyOutcome.REKEYED,
         reason=answer.reason,
         installed=tuple(i.ref for i in new),
-        rekey_at=offer.rekey_at,
     )
 
 

@@ -181,6 +181,20 @@ async def test_revoked_credential_fails_with_the_problem_kind_and_keeps_the_stor
     assert any("FAILED (credential-revoked)" in s for s in world.said)
 
 
+async def test_chain_checked_before_anything_is_replaced(world: World) -> None:
+    """The trusted-root profile was removed: the new chain does not validate, so the store keeps
+    what it had (the issuer has revoked it meanwhile: the user enrolls again)."""
+    for policy_id in world.device.applied:
+        world.device.store.remove_trusted_roots(f"profile:{policy_id}")
+    assert world.device.store.trusted_roots() == []
+    before = {i.ref: i.thumbprint for i in world.device.store.all_identities()}
+    world.lab.clock.advance(dt.timedelta(days=340))
+    result = await world.rekey()
+    assert (result.outcome, result.code) == (RekeyOutcome.FAILED, "no-trusted-root")
+    assert {i.ref: i.thumbprint for i in world.device.store.all_identities()} == before
+    assert world.device.machine.history[-1].event != Event.REKEYED
+
+
 async def test_no_credential_and_issuers_that_do_not_rekey(world: World) -> None:
     bare = world.lab.new_device(
         DeviceSpec("iphone-2", "QA-iPhone 2", "ios", "17.5", "iPhone15,2", UPN)
