@@ -35,6 +35,7 @@ from .issuers import CapturedCode, FlowContext, IssuerClient, issuer_for_intune,
 from .issuers.base import Activation
 from .profiles import ProfileContext, renderer_for
 from .profiles.known_issues import DEFAULT_KNOWN_ISSUES
+from .rekey import rekey_if_due
 from .user import User, Workstation
 
 Narrator = Callable[[Device, str], None]
@@ -72,7 +73,13 @@ class CredentialApp:
         ci = await self._checkin()
         self._apply_policies(ci, derived=False)
         if dev.machine.state is State.COMPLETE:
-            # Profiles that arrived (or changed) after the credential was installed.
+            # An issuer that re-keys by itself (MyID) goes first: its window (28 days before
+            # expiry) is inside Intune's renewal threshold, which would otherwise ask the user.
+            rekeyed = await rekey_if_due(dev, self.transport, self.issuer_urls, self.narrate)
+            if rekeyed.rekeyed:
+                ci = await self._checkin()  # Intune sees the new thumbprint and expiry
+            # Profiles that arrived (or changed) after the credential was installed, or that
+            # now name the new identity.
             self._apply_policies(ci, derived=True)
             await self._report_profiles()
         for action in ci.actions:

@@ -16,6 +16,9 @@ from cryptography import x509
 from .keys import PrivateKey, private_key_pem
 from .pem import certs_pem, write_private
 
+#: OpenSSL's X509_V_FLAG_NO_CHECK_TIME (1.1.0+); Python's `ssl.VerifyFlags` does not name it.
+X509_V_FLAG_NO_CHECK_TIME = 0x200000
+
 
 def write_credential(
     directory: Path, name: str, chain: Sequence[x509.Certificate], key: PrivateKey
@@ -48,12 +51,17 @@ def server_context(
     workdir: Path | None = None,
 ) -> ssl.SSLContext:
     """A TLS 1.2+ server context; with `client_cas`, client certificates are requested and,
-    when sent, must chain to one of them (the application decides which routes need one)."""
+    when sent, must chain to one of them (the application decides which routes need one).
+
+    The handshake does not check the client certificate's validity period: OpenSSL would use the
+    machine's clock, while the lab runs on an injected clock that tests move forward. Every
+    server checks validity (and status) against its own clock in `validation.validate_chain`."""
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.minimum_version = ssl.TLSVersion.TLSv1_2
     _load_chain(ctx, "server", chain, key, workdir)
     if client_cas:
         ctx.verify_mode = ssl.CERT_OPTIONAL
+        ctx.verify_flags |= X509_V_FLAG_NO_CHECK_TIME
         ctx.load_verify_locations(cadata=certs_pem(client_cas).decode())
     return ctx
 

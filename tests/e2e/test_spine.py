@@ -3,6 +3,7 @@ after a crash, and the demo's output checked by openssl."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import plistlib
 import shutil
@@ -12,6 +13,7 @@ from xml.etree import ElementTree
 
 import pytest
 
+from agent.apps import ManagedApp, RelyingPartyRefusedError
 from agent.device import Device, DeviceSpec
 from agent.enrollment import State
 from agent.user import Workstation
@@ -230,3 +232,30 @@ async def test_demo_switches_the_windows_vpn_known_issue_off(tmp_path: Path) -> 
     [dev] = result.devices
     assert dev["profileErrors"] == []
     assert "vpn" in {p["kind"] for p in dev["profiles"]}
+
+
+async def test_lab_time_moves_past_real_time_and_tls_follows_the_lab_clock() -> None:
+    """Certificates issued at a lab time ahead of the machine's clock still work over mutual TLS
+    (the handshake leaves validity to the servers, which use the lab clock), and a certificate
+    expired by the lab clock is refused by the server even though the machine's clock says it
+    is still valid."""
+    combo = next(c for c in SUPPORTED if c.id == "intercede-ios")
+    async with Lab.start(issuers=("intercede",), clock=ManualClock(), seed=5) as lab:
+        await lab.configure_tenant("intercede", families=("ios",))
+        user = await lab.new_user("Bob Jones", "bob@corp.example")
+        device = lab.new_device(combo.spec(user.upn))
+        assert await lab.obtain_credential(device, user, "intercede") is State.COMPLETE
+        first = device.store.identities(device.platform.credential_app, CredentialRole.PIV_AUTH)
+        lab.clock.advance(dt.timedelta(days=340))  # inside MyID's 28-day window
+        assert await lab.obtain_credential(device, user, "intercede") is State.COMPLETE
+        [renewed] = device.store.identities(device.platform.credential_app, CredentialRole.PIV_AUTH)
+        assert renewed.cert.serial_number != first[0].cert.serial_number
+        assert renewed.cert.not_valid_before_utc > dt.datetime.now(dt.UTC)  # "future" for OpenSSL
+        device.platform.install_managed_app(device.store, "com.corp.fieldapp")
+        app = ManagedApp("com.corp.fieldapp", device.store, [lab.pki.tls_root.cert], lab.clock)
+        assert (await app.whoami(lab.servers.rp_url))["upn"] == user.upn
+        lab.clock.advance(dt.timedelta(days=400))  # past the new certificate's notAfter
+        stale = ManagedApp("com.corp.fieldapp", device.store, [lab.pki.tls_root.cert])
+        with pytest.raises(RelyingPartyRefusedError) as e:
+            await stale.whoami(lab.servers.rp_url)
+        assert e.value.status == 403
