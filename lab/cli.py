@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import re
 import sys
 from pathlib import Path
 
@@ -12,6 +13,9 @@ from agent.profiles.known_issues import KNOWN_ISSUES, resolve
 
 from .demo import run_demo, select
 from .matrix import DEVICES, ISSUERS
+
+#: A numbered step of the demo's narration (`  7. ...`), hidden by --quiet.
+STEP_LINE = re.compile(r"^\s*\d+\. ")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -60,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
         lines: list[str] = []
 
         def echo(text: str) -> None:
-            if not args.quiet or not text[:4].strip().rstrip(".").isdigit():
+            if not args.quiet or not STEP_LINE.match(text):
                 print(text, flush=True)
             lines.append(text)
 
