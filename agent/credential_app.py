@@ -211,7 +211,9 @@ class CredentialApp:
         for policy in ci.policies:
             pid = policy["id"]
             if pid in self.device.profile_errors:
-                await self.intune.report(self.device, policy, "error", self.device.profile_errors[pid])
+                await self.intune.report(
+                    self.device, policy, "error", self.device.profile_errors[pid]
+                )
             elif pid in self.device.applied:
                 await self.intune.report(self.device, policy, "succeeded")
 
@@ -263,6 +265,10 @@ class CredentialApp:
         self, issuer: IssuerClient, ctx: FlowContext, settings: dict[str, Any]
     ) -> None:
         m = ctx.device.machine
+        if issuer.app_held_keys:
+            self.narrate(ctx.device, f"the {issuer.display} app will generate and hold the keys")
+            m.fire(Event.KEYS_GENERATED, keys={})
+            return
         alg = ctx.device.platform.device_key
         keys = {}
         for kind in m.data.get("requests", []):
@@ -283,6 +289,10 @@ class CredentialApp:
     ) -> None:
         m = ctx.device.machine
         act = self._activation(ctx)
+        if issuer.app_held_keys:
+            self.narrate(ctx.device, await issuer.enroll_in_app(ctx, act))
+            m.fire(Event.CERTIFICATES_ISSUED, issued={}, keyHistory=[])
+            return
         issued: dict[str, list[str]] = dict(m.data.get("issued", {}))
         for kind, pem in m.data["keys"].items():
             if kind in issued:
@@ -374,10 +384,17 @@ class CredentialApp:
         for old in store.all_identities():
             if old.scope == scope:
                 store.remove_identity(old.ref)
+        if issuer.app_held_keys:
+            new = issuer.hand_over(ctx)  # the issuer's app installs them in the store
+            self.narrate(
+                dev,
+                f"the {issuer.display} app handed its keys to {dev.platform.credential_app_name}",
+            )
         for ident in new:
             ident.attrs["settingsId"] = str(settings.get("id", ""))
             ident.attrs["intuneIssuer"] = issuer.intune_issuer
-            store.add_identity(ident)
+            if not issuer.app_held_keys:
+                store.add_identity(ident)
         for k in ("keys", "issued", "keyHistory"):
             m.data.pop(k, None)
         self.narrate(

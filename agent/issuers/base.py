@@ -16,6 +16,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 
 from trust_store.pkcs import KeyAndCert, from_pkcs12, load_certs_only
+from trust_store.stores import Identity
 
 from ..errors import EnrollmentError, UnsupportedError
 
@@ -67,6 +68,9 @@ class IssuerClient:
     ceremony: ClassVar[str] = (
         "user signs in to the issuer's portal on a workstation with the PIV card"
     )
+    #: The issuer's own app on the device generates and holds the keys and hands the
+    #: credentials to the credential app (Purebred); otherwise the credential app does.
+    app_held_keys: ClassVar[bool] = False
     #: The issuer re-keys a still-valid credential by itself (MyID): `agent.rekey` asks it over
     #: mutual TLS with the installed credential; the user takes no step.
     auto_rekey: ClassVar[bool] = False
@@ -148,6 +152,15 @@ class IssuerClient:
         if ctype != "application/pkcs7-mime":
             raise EnrollmentError(f"simpleenroll answered {ctype}, expected application/pkcs7-mime")
         return load_certs_only(base64.b64decode(body))
+
+    async def enroll_in_app(self, ctx: FlowContext, activation: Activation) -> str:
+        """`app_held_keys` issuers: the issuer's app obtains every credential; a summary."""
+        raise UnsupportedError(f"{self.display} has no app of its own on the device")
+
+    def hand_over(self, ctx: FlowContext) -> list[Identity]:
+        """`app_held_keys` issuers: the app gives its credentials to the credential app's store
+        (the identities installed there)."""
+        raise UnsupportedError(f"{self.display} has no app of its own on the device")
 
     async def key_history(
         self, ctx: FlowContext, activation: Activation, password: str

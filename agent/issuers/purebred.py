@@ -28,6 +28,7 @@ and `FileProvider` model the app holding every key, as the real app does.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar, Protocol, cast
 
@@ -168,6 +169,8 @@ class Purebred(IssuerClient):
     #: The separator of the pre-enrollment id and the enroll code in `CapturedCode.token`.
     TOKEN_SEPARATOR: ClassVar[str] = ":"
 
+    app_held_keys = True
+
     def __init__(
         self, site: PurebredSite | None = None, *, encryption_history: bool = True
     ) -> None:
@@ -236,6 +239,35 @@ class Purebred(IssuerClient):
         # The password is not in the listing: the user copies it from the Purebred app.
         typed = app.share_password
         return [(open_shared(f, typed), f.current) for f in files]
+
+    async def enroll_in_app(self, ctx: FlowContext, activation: Activation) -> str:
+        """The Purebred app generates its authentication and signature keys and sends their
+        requests, then runs the user's key-management step and (for the history) recover."""
+        app = self.app_for(ctx)
+        enrollment = _app_enrollment(activation)
+        held = await app.enroll_own_keys(ctx.transport, ctx.issuer_url, enrollment)
+        otp = await self.user_code(ctx, "key-management")
+        escrowed = await app.user_key_management(ctx.transport, ctx.issuer_url, enrollment, otp)
+        if self.encryption_history:
+            otp = await self.user_code(ctx, "recover")
+            escrowed += await app.recover(ctx.transport, ctx.issuer_url, enrollment, otp)
+        return (
+            f"the DISA Purebred app generated {len(held)} key pair(s), got their certificates "
+            f"and {len({h.serial for h in escrowed})} escrowed encryption key(s) as PKCS#12"
+        )
+
+    def hand_over(self, ctx: FlowContext) -> list[Identity]:
+        """iOS: Company Portal imports from the app's file provider; Android: the app installs
+        into the KeyChain and the Intune app asks the user to choose each certificate; Windows:
+        the app installs into the user's personal store."""
+        device = ctx.device
+        app = self.app_for(ctx)
+        hand = HAND_OVER.get(device.platform.store_family)
+        if hand is None:
+            raise UnsupportedError(
+                f"the DISA Purebred app cannot hand keys over on {device.platform.display}"
+            )
+        return hand(device, app, self.encryption_history)
 
     async def user_code(self, ctx: FlowContext, step: str) -> str:
         """The user signs in to the Purebred portal with their card and generates a code."""
@@ -349,3 +381,42 @@ def intune_app_import(device: Device, app: PurebredApp, *, all_versions: bool = 
         keychain.choose_certificate(intune, alias)
         aliases.append(alias)
     return aliases
+
+
+def _windows_install(device: Device, app: PurebredApp, all_versions: bool) -> list[Identity]:
+    """Windows: the Purebred app puts its keys in the signed-in user's personal store."""
+    installed = []
+    for h in app.select(all_versions=all_versions):
+        role = ROLE_OF_TYPE.get(h.type)
+        if role is None:
+            continue
+        ident = Identity(
+            f"PUREBRED-{h.type.value}-{h.serial[:12]}".upper(),
+            role,
+            h.item.key,
+            h.item.cert,
+            h.item.cas,
+            h.item.friendly_name or f"Purebred {h.type.value}",
+            device.platform.credential_scope,
+            h.current,
+            "purebred",
+        )
+        installed.append(device.store.add_identity(ident))
+    return installed
+
+
+def _company_portal(device: Device, app: PurebredApp, all_versions: bool) -> list[Identity]:
+    return company_portal_import(device, app, all_versions=all_versions)
+
+
+def _intune_app(device: Device, app: PurebredApp, all_versions: bool) -> list[Identity]:
+    aliases = set(intune_app_import(device, app, all_versions=all_versions))
+    return [i for i in device.store.all_identities() if i.ref in aliases]
+
+
+#: How the Purebred app's keys reach the credential app, by store family.
+HAND_OVER: dict[str, Callable[[Device, PurebredApp, bool], list[Identity]]] = {
+    "ios": _company_portal,
+    "android": _intune_app,
+    "windows": _windows_install,
+}
