@@ -37,6 +37,9 @@ DEVICE = obj(
     model=STRING,
 )
 
+#: Who signed in with a PIV card (a portal's user, Purebred's agent), as the card says.
+CARD_USER = obj(["subject", "cardUuid", "upn"], subject=STRING, cardUuid=STRING, upn=STRING)
+
 #: What signing in with a PIV card (TLS client certificate, chain, OCSP) can fail with.
 CARD_SIGN_IN = problems(
     (401, "card-required"), (403, "card-untrusted, card-revoked"), (503, "card-status-unavailable")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from ..openapi import (
     B64,
+    BODY_PROBLEMS,
     STRING,
     TIME,
     Json,
@@ -17,7 +18,6 @@ from ..openapi import (
 )
 from .base import Issuer
 
-_BODY = ((400, "malformed"), (413, "too-large"), (415, "unsupported-media-type"))
 _CREDENTIAL_REFUSALS = (
     (401, "credential-required"),
     (403, "credential-untrusted, credential-expired, credential-revoked"),
@@ -38,12 +38,13 @@ def rekey_paths(issuer: Issuer) -> dict[str, dict[str, Json]]:
         rekeyAt=TIME,
         requests=array(STRING),
     )
-    csrs = obj(kinds, **{k: B64 for k in kinds})
+    # One base64 DER value per product kind: the CSRs asked with, the certificates answered.
+    per_kind = obj(kinds, **{k: B64 for k in kinds})
     answer = obj(
         ["enrollment", "reason", "certificates", "revoked"],
         enrollment=STRING,
         reason={"enum": ["expiry", "subject-changed"]},
-        certificates=obj(kinds, **{k: B64 for k in kinds}),
+        certificates=per_kind,
         revoked=array(STRING),
     )
     person = obj(
@@ -74,7 +75,7 @@ def rekey_paths(issuer: Issuer) -> dict[str, dict[str, Json]]:
                 {
                     "200": json_answer("re-keyed", answer),
                     **problems(
-                        *_BODY,
+                        *BODY_PROBLEMS,
                         (400, "csr-invalid"),
                         *_CREDENTIAL_REFUSALS,
                         (403, "card-revoked"),
@@ -82,7 +83,7 @@ def rekey_paths(issuer: Issuer) -> dict[str, dict[str, Json]]:
                         (503, "card-status-unavailable"),
                     ),
                 },
-                body=json_body(obj(["csrs"], csrs=csrs)),
+                body=json_body(obj(["csrs"], csrs=per_kind)),
                 security="mutualTLS",
                 tags=("device",),
             )
@@ -91,7 +92,10 @@ def rekey_paths(issuer: Issuer) -> dict[str, dict[str, Json]]:
             "post": operation(
                 "Change a person's name (DN common name) or email: their credentials become "
                 "due for re-key (lab control)",
-                {"200": json_answer("person", person), **problems(*_BODY, (404, "not-found"))},
+                {
+                    "200": json_answer("person", person),
+                    **problems(*BODY_PROBLEMS, (404, "not-found")),
+                },
                 body=json_body(obj(name=STRING, email=STRING)),
                 tags=("admin",),
             )

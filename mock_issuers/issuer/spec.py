@@ -19,6 +19,7 @@ from ..openapi import (
 )
 from ..spec_parts import (
     CARD_SIGN_IN,
+    CARD_USER,
     DEVICE,
     ENROLLMENT_GRANT,
     est_paths,
@@ -49,12 +50,7 @@ def _portal(issuer: Issuer) -> dict[str, dict[str, Json]]:
                         obj(
                             ["session", "user", "expiresAt"],
                             session=STRING,
-                            user=obj(
-                                ["subject", "cardUuid", "upn"],
-                                subject=STRING,
-                                cardUuid=STRING,
-                                upn=STRING,
-                            ),
+                            user=CARD_USER,
                             expiresAt=TIME,
                         ),
                     ),

@@ -19,6 +19,7 @@ from ..openapi import (
 )
 from ..spec_parts import (
     CARD_SIGN_IN,
+    CARD_USER,
     DEVICE,
     ENROLLMENT_GRANT,
     est_paths,
@@ -34,8 +35,9 @@ _OTP_PROBLEMS = (
     (409, "otp-used"),
     (410, "otp-expired"),
 )
-_USER = obj(["subject", "cardUuid", "upn"], subject=STRING, cardUuid=STRING, upn=STRING)
-_SESSION = obj(["session", "expiresAt"], session=STRING, expiresAt=TIME, user=_USER, agent=_USER)
+_SESSION = obj(
+    ["session", "expiresAt"], session=STRING, expiresAt=TIME, user=CARD_USER, agent=CARD_USER
+)
 _PRE = obj(
     ["id", "status", "fingerprint", "hash", "device", "expiresAt"],
     id=STRING,
@@ -49,7 +51,7 @@ _PRE = obj(
 _APPLICANT = obj(
     ["id", "user", "status", "preEnrollments", "enrollments"],
     id={"type": "string", "format": "uuid", "description": "the card UUID"},
-    user=_USER,
+    user=CARD_USER,
     status={"enum": ["identified", "confirmed"]},
     identifiedBy=STRING,
     identifiedAt=TIME,

@@ -10,9 +10,7 @@ the real clock, so the credential that authenticates must be valid in real time.
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
-import shutil
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +25,7 @@ from agent.enrollment import Event, State
 from agent.rekey import RekeyOutcome, RekeyResult, rekey_if_due
 from agent.user import User
 from lab.world import Lab
+from tests.openssl_cli import needs_openssl, run_openssl
 from trust_store import ocsp
 from trust_store.ca import CertStatus
 from trust_store.clock import ManualClock
@@ -209,20 +208,8 @@ async def test_no_credential_and_issuers_that_do_not_rekey(world: World) -> None
     )
 
 
-OPENSSL = shutil.which("openssl")
-
-
-async def _openssl(*args: str) -> tuple[int, str]:
-    assert OPENSSL is not None
-    proc = await asyncio.create_subprocess_exec(
-        OPENSSL, *args, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT
-    )
-    out, _ = await proc.communicate()
-    return proc.returncode or 0, out.decode(errors="replace")
-
-
 @pytest.mark.openssl
-@pytest.mark.skipif(OPENSSL is None, reason="needs the openssl command line")
+@needs_openssl
 async def test_openssl_agrees(world: World, tmp_path: Path) -> None:
     old = world.derived()[CredentialRole.PIV_AUTH].cert
     world.lab.clock.advance(dt.timedelta(days=340))
@@ -239,7 +226,7 @@ async def test_openssl_agrees(world: World, tmp_path: Path) -> None:
     for name, data in files.items():
         (tmp_path / name).write_bytes(data)
     at = str(int(world.lab.clock.now().timestamp()))
-    code, out = await _openssl(
+    code, out = await run_openssl(
         "verify",
         "-CAfile", str(tmp_path / "root.pem"),
         "-untrusted", str(tmp_path / "issuing.pem"),
@@ -252,7 +239,7 @@ async def test_openssl_agrees(world: World, tmp_path: Path) -> None:
     assert code == 0 and "OK" in out, out
     # The answer's times are the lab clock's; openssl checks them against the real clock.
     skew = abs((dt.datetime.now(dt.UTC) - world.lab.clock.now()).total_seconds())
-    code, out = await _openssl(
+    code, out = await run_openssl(
         "ocsp",
         "-issuer", str(tmp_path / "issuing.pem"),
         "-cert", str(tmp_path / "old.pem"),

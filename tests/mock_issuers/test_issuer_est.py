@@ -11,7 +11,6 @@ from typing import Any
 
 import pytest
 from cryptography import x509
-from cryptography.hazmat.primitives.asymmetric import ec
 
 from tests.mock_issuers.conftest import Device, Lab
 from tests.mock_issuers.testkit import (
@@ -19,6 +18,7 @@ from tests.mock_issuers.testkit import (
     b64,
     csr_der,
     csr_signed_by_other_key,
+    ec_key,
     expect_problem,
     split_certs_only,
     tampered,
@@ -26,7 +26,6 @@ from tests.mock_issuers.testkit import (
 )
 from trust_store import ocsp
 from trust_store.ca import CertStatus
-from trust_store.keys import KeyAlgorithm, generate_key
 from trust_store.oids import (
     DERIVED_PIV_AUTH,
     EKU_CLIENT_AUTH,
@@ -35,12 +34,6 @@ from trust_store.oids import (
     PIV_INTERIM,
 )
 from trust_store.pkcs import load_certs_only
-
-
-def ec_key() -> ec.EllipticCurvePrivateKey:
-    key = generate_key(KeyAlgorithm.EC_P256)
-    assert isinstance(key, ec.EllipticCurvePrivateKey)
-    return key
 
 
 async def _device(lab: Lab, issuer: str = "entrust") -> tuple[SoftCard, Device]:

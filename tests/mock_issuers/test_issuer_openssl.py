@@ -2,42 +2,23 @@
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
-import shutil
 from pathlib import Path
 
 import pytest
-from cryptography.hazmat.primitives.asymmetric import ec
 
 from tests.mock_issuers.conftest import Lab
-from trust_store.keys import KeyAlgorithm, generate_key
+from tests.mock_issuers.testkit import ec_key
+from tests.openssl_cli import needs_openssl, run_openssl
 from trust_store.pem import cert_pem, certs_pem
 
-OPENSSL = shutil.which("openssl")
-pytestmark = [
-    pytest.mark.openssl,
-    pytest.mark.skipif(OPENSSL is None, reason="needs the openssl command line"),
-]
-
-
-async def _run(*args: str) -> tuple[int, str]:
-    assert OPENSSL is not None
-    proc = await asyncio.create_subprocess_exec(
-        OPENSSL,
-        *args,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-    )
-    out, _ = await proc.communicate()
-    return proc.returncode or 0, out.decode(errors="replace")
+pytestmark = [pytest.mark.openssl, needs_openssl]
 
 
 async def _derived_leaf(lab: Lab, tmp_path: Path) -> Path:
     card = await lab.issue_card()
     device = await lab.activate(await lab.enroll(card), card.upn)
-    key = generate_key(KeyAlgorithm.EC_P256)
-    assert isinstance(key, ec.EllipticCurvePrivateKey)
+    key = ec_key()
     leaf = await device.enroll_cert("pivauth", key)
     hierarchy = lab.pki.derived["entrust"]
     (tmp_path / "root.pem").write_bytes(cert_pem(hierarchy.root.cert))
@@ -50,7 +31,7 @@ async def _derived_leaf(lab: Lab, tmp_path: Path) -> Path:
 
 async def test_openssl_verifies_policy_and_purpose(lab: Lab, tmp_path: Path) -> None:
     leaf = await _derived_leaf(lab, tmp_path)
-    code, out = await _run(
+    code, out = await run_openssl(
         "verify",
         "-CAfile", str(tmp_path / "root.pem"),
         "-untrusted", str(tmp_path / "issuing.pem"),
@@ -61,7 +42,7 @@ async def test_openssl_verifies_policy_and_purpose(lab: Lab, tmp_path: Path) -> 
     )  # fmt: skip
     assert code == 0, out
     assert "OK" in out
-    code, out = await _run(
+    code, out = await run_openssl(
         "verify",
         "-CAfile", str(tmp_path / "root.pem"),
         "-untrusted", str(tmp_path / "issuing.pem"),
@@ -81,7 +62,7 @@ async def test_openssl_ocsp_queries_the_issuer(lab: Lab, tmp_path: Path) -> None
     )
     # The answer's times are the lab clock's; openssl checks them against the real clock.
     skew = abs((dt.datetime.now(dt.UTC) - lab.clock.now()).total_seconds())
-    code, out = await _run(
+    code, out = await run_openssl(
         "ocsp",
         "-issuer", str(tmp_path / "issuing.pem"),
         "-cert", str(leaf),

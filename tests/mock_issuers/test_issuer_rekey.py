@@ -28,6 +28,7 @@ from tests.mock_issuers.testkit import (
     b64,
     csr_der,
     csr_signed_by_other_key,
+    ec_key,
     expect_problem,
     split_certs_only,
     tampered,
@@ -36,7 +37,6 @@ from tests.mock_issuers.testkit import (
 from trust_store import ocsp
 from trust_store.ca import CertStatus
 from trust_store.clock import ManualClock
-from trust_store.keys import KeyAlgorithm, generate_key
 from trust_store.oids import DERIVED_PIV_AUTH, MS_UPN
 from trust_store.problems import Problem
 
@@ -50,12 +50,6 @@ WINDOW = dt.timedelta(days=28)
 @pytest.fixture
 def clock() -> ManualClock:
     return ManualClock()
-
-
-def ec_key() -> ec.EllipticCurvePrivateKey:
-    key = generate_key(KeyAlgorithm.EC_P256)
-    assert isinstance(key, ec.EllipticCurvePrivateKey)
-    return key
 
 
 @dataclass

@@ -3,9 +3,7 @@ PKCS#12 (opened with the device's password) and the CRL (signature checked again
 
 from __future__ import annotations
 
-import asyncio
 import base64
-import shutil
 from pathlib import Path
 
 import pytest
@@ -13,32 +11,18 @@ from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from tests.mock_issuers.conftest import Lab
-from tests.mock_issuers.testkit import b64, csr_der
-from trust_store.keys import KeyAlgorithm, generate_key
+from tests.mock_issuers.testkit import b64, csr_der, ec_key
+from tests.openssl_cli import needs_openssl, run_openssl
 from trust_store.pem import certs_pem
 
-OPENSSL = shutil.which("openssl")
-pytestmark = [
-    pytest.mark.openssl,
-    pytest.mark.skipif(OPENSSL is None, reason="needs the openssl command line"),
-]
+pytestmark = [pytest.mark.openssl, needs_openssl]
 PASSWORD = "device-chosen"
-
-
-async def _run(*args: str) -> tuple[int, str]:
-    assert OPENSSL is not None
-    proc = await asyncio.create_subprocess_exec(
-        OPENSSL, *args, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT
-    )
-    out, _ = await proc.communicate()
-    return proc.returncode or 0, out.decode(errors="replace")
 
 
 async def test_openssl_reads_est_pkcs7_key_history_pkcs12_and_crl(lab: Lab, tmp_path: Path) -> None:
     card = await lab.issue_card()
     device = await lab.activate(await lab.enroll(card), card.upn)
-    key = generate_key(KeyAlgorithm.EC_P256)
-    assert isinstance(key, ec.EllipticCurvePrivateKey)
+    key = ec_key()
 
     # EST simpleenroll: base64 PKCS#7 certs-only.
     async with device.simpleenroll("pivauth", b64(csr_der(key))) as r:
@@ -59,13 +43,13 @@ async def test_openssl_reads_est_pkcs7_key_history_pkcs12_and_crl(lab: Lab, tmp_
     for i, item in enumerate(items):
         path = tmp_path / f"km{i}.p12"
         path.write_bytes(base64.b64decode(item["pkcs12"]))
-        code, out = await _run(
+        code, out = await run_openssl(
             "pkcs12", "-in", str(path), "-passin", f"pass:{PASSWORD}", "-nodes", "-info"
         )  # fmt: skip
         assert code == 0, out
         assert "BEGIN PRIVATE KEY" in out and "BEGIN CERTIFICATE" in out
         assert f"friendlyName: {item['friendlyName']}" in out
-        code, out = await _run("pkcs12", "-in", str(path), "-passin", "pass:wrong", "-noout")
+        code, out = await run_openssl("pkcs12", "-in", str(path), "-passin", "pass:wrong", "-noout")
         assert code != 0  # the password really protects it
 
     # CRL: DER at the certificate's distribution point, signed by the issuing CA.
@@ -76,7 +60,7 @@ async def test_openssl_reads_est_pkcs7_key_history_pkcs12_and_crl(lab: Lab, tmp_
         assert r.status == 200 and r.content_type == "application/pkix-crl"
         (tmp_path / "issuing.crl").write_bytes(await r.read())
     (tmp_path / "chain.pem").write_bytes(certs_pem([hierarchy.issuing.cert, hierarchy.root.cert]))
-    code, out = await _run(
+    code, out = await run_openssl(
         "crl", "-inform", "DER", "-in", str(tmp_path / "issuing.crl"),
         "-CAfile", str(tmp_path / "chain.pem"), "-noout",
     )  # fmt: skip
@@ -85,7 +69,7 @@ async def test_openssl_reads_est_pkcs7_key_history_pkcs12_and_crl(lab: Lab, tmp_
 
 async def _leaf_via_openssl(p7: Path, key: ec.EllipticCurvePrivateKey) -> x509.Certificate:
     """The certificate of `key` among those openssl prints out of the PKCS#7 bundle."""
-    code, out = await _run("pkcs7", "-inform", "DER", "-in", str(p7), "-print_certs")
+    code, out = await run_openssl("pkcs7", "-inform", "DER", "-in", str(p7), "-print_certs")
     assert code == 0, out
     certs = x509.load_pem_x509_certificates(out.encode())
     mine = [c for c in certs if c.public_key() == key.public_key()]

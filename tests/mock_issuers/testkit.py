@@ -28,6 +28,13 @@ def b64(data: bytes) -> str:
     return base64.b64encode(data).decode()
 
 
+def ec_key() -> ec.EllipticCurvePrivateKey:
+    """A fresh P-256 key, typed as the EC key it is."""
+    key = generate_key(KeyAlgorithm.EC_P256)
+    assert isinstance(key, ec.EllipticCurvePrivateKey)
+    return key
+
+
 def csr_der(key: PrivateKey | rsa.RSAPrivateKey, cn: str = "device key") -> bytes:
     csr = (
         x509.CertificateSigningRequestBuilder()
@@ -90,11 +97,7 @@ class SoftCard:
 
     @classmethod
     def new(cls, name: str, upn: str) -> SoftCard:
-        auth = generate_key(KeyAlgorithm.EC_P256)
-        sig = generate_key(KeyAlgorithm.EC_P256)
-        assert isinstance(auth, ec.EllipticCurvePrivateKey)
-        assert isinstance(sig, ec.EllipticCurvePrivateKey)
-        return cls(name, upn, auth, sig)
+        return cls(name, upn, ec_key(), ec_key())
 
     def request(self, history: int = 0, password: str = "card-p12") -> dict[str, Any]:
         return {
