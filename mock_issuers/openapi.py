@@ -65,13 +65,18 @@ BODY_PROBLEMS = ((400, "malformed"), (413, "too-large"), (415, "unsupported-medi
 
 
 def problems(*kinds: tuple[int, str]) -> dict[str, Json]:
-    """Error answers: (status, 'kind, kind') pairs, all application/problem+json."""
+    """Error answers: (status, 'kind, kind') pairs, all application/problem+json. Pairs with
+    the same status are one answer that lists every kind."""
+    by_status: dict[str, list[str]] = {}
+    for status, what in kinds:
+        listed = by_status.setdefault(str(status), [])
+        listed.extend(k for k in (w.strip() for w in what.split(",")) if k not in listed)
     return {
-        str(status): {
-            "description": what,
+        status: {
+            "description": ", ".join(what),
             "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
         }
-        for status, what in kinds
+        for status, what in by_status.items()
     }
 
 
