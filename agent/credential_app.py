@@ -22,13 +22,14 @@ from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 
 from trust_store.errors import NoTrustedRootError, TrustStoreError
-from trust_store.keys import generate_key, hash_for, load_private_key_pem, private_key_pem
+from trust_store.keys import generate_key, load_private_key_pem, private_key_pem
 from trust_store.oids import DERIVED_PIV_AUTH, EKU_EMAIL_PROTECTION
 from trust_store.stores import CredentialRole, Identity
 
 from .device import Device
 from .enrollment import TERMINAL, Event, State
 from .errors import AgentError, EnrollmentError, ProfileError, UnsupportedError
+from .est import device_csr
 from .http import Transport
 from .intune import CheckIn, IntuneChannel
 from .issuers import CapturedCode, FlowContext, IssuerClient, issuer_for_intune, issuer_named
@@ -205,17 +206,24 @@ class CredentialApp:
             dev.applied[policy["id"]] = art
 
     async def _report_profiles(self) -> None:
+        """Tell Intune each profile's outcome; an outcome already reported for the same profile
+        version is not sent again (a device syncs often, its profiles rarely change)."""
         ci = self.last_checkin
         if ci is None:
             return
+        dev = self.device
         for policy in ci.policies:
             pid = policy["id"]
-            if pid in self.device.profile_errors:
-                await self.intune.report(
-                    self.device, policy, "error", self.device.profile_errors[pid]
-                )
-            elif pid in self.device.applied:
-                await self.intune.report(self.device, policy, "succeeded")
+            if pid in dev.profile_errors:
+                status, detail = "error", dev.profile_errors[pid]
+            elif pid in dev.applied:
+                status, detail = "succeeded", ""
+            else:
+                continue
+            outcome = (policy.get("version", 1), status, detail)
+            if dev.reported.get(pid) != outcome:
+                await self.intune.report(dev, policy, status, detail)
+                dev.reported[pid] = outcome
 
     # --- steps ----------------------------------------------------------------------------------
     async def _user_starts(
@@ -298,12 +306,7 @@ class CredentialApp:
             if kind in issued:
                 continue  # resumed after a crash: this one already arrived
             key = load_private_key_pem(pem.encode(), self._kek())
-            csr = (
-                x509.CertificateSigningRequestBuilder()
-                .subject_name(x509.Name([]))
-                .sign(key, hash_for(key))
-            )
-            certs = await issuer.simple_enroll(ctx, act, kind, csr)
+            certs = await issuer.simple_enroll(ctx, act, kind, device_csr(key))
             issued[kind] = [base64.b64encode(c.public_bytes(Encoding.DER)).decode() for c in certs]
             m.data["issued"] = issued
             ctx.device.save()

@@ -54,6 +54,8 @@ class Device:
         self.applied: dict[str, Artifact] = {}
         #: Profiles the device could not apply, by policy id: the reason (reported to Intune).
         self.profile_errors: dict[str, str] = {}
+        #: What was last reported to Intune per policy id: (version, status, detail).
+        self.reported: dict[str, tuple[Any, str, str]] = {}
         self.notifications: list[dict[str, str]] = []
         self._store: CertificateStore | None = None
         self._keyring: KeyringBackend | None = None

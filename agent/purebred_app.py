@@ -37,13 +37,13 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from cryptography import x509
-from cryptography.hazmat.primitives.serialization import Encoding
 
-from trust_store.keys import generate_key, hash_for
-from trust_store.pkcs import KeyAndCert, from_pkcs12, load_certs_only, to_pkcs12
+from trust_store.keys import generate_key
+from trust_store.pkcs import KeyAndCert, from_pkcs12, to_pkcs12
 
 from .device import SECRET_SERVICE, Device
 from .errors import EnrollmentError, IssuerRefusedError, UnsupportedError
+from .est import EST_LABELS, SimpleEnroll, device_csr
 from .http import Transport
 
 #: The Purebred app's bundle id (iOS) and package (Android): this emulator's choice.
@@ -52,9 +52,7 @@ PUREBRED_APP = "mil.disa.purebred"
 ON_PREMISES_NETWORKS = frozenset({"corporate-wifi", "vpn"})
 #: The loopback address that stands for the on-premises network in the lab.
 DEFAULT_ON_PREMISES_HOSTS = frozenset({"127.0.0.2"})
-PKCS10 = "application/pkcs10"
 #: EST label per credential kind (docs/protocol.md).
-EST_LABELS = {"pivAuthentication": "pivauth", "digitalSignature": "signature"}
 
 
 # --- errors ------------------------------------------------------------------------------------
@@ -308,24 +306,11 @@ class PurebredApp:
         kind: str,
         csr: x509.CertificateSigningRequest,
     ) -> list[x509.Certificate]:
-        label = EST_LABELS.get(kind)
-        if label is None:
-            raise UnsupportedError(f"DISA Purebred does not issue {kind} certificates by request")
-        ctype, body = await self._request(
-            transport,
-            "POST",
-            f"{base_url}/.well-known/est/{label}/simpleenroll",
-            data=base64.b64encode(csr.public_bytes(Encoding.DER)),
-            headers={
-                "Authorization": f"Bearer {enrollment.access_token}",
-                "Content-Type": PKCS10,
-                "Content-Transfer-Encoding": "base64",
-            },
-            during=f"Purebred certificate request ({kind})",
+        req = SimpleEnroll.build(
+            base_url, enrollment.access_token, kind, csr, issuer="DISA Purebred"
         )
-        if ctype != "application/pkcs7-mime":
-            raise EnrollmentError(f"Purebred answered {ctype}, expected application/pkcs7-mime")
-        return load_certs_only(base64.b64decode(body))
+        ctype, body = await self._request(transport, "POST", req.url, **req.kwargs())
+        return req.certificates(ctype, body)
 
     async def enroll_own_keys(
         self, transport: Transport, base_url: str, enrollment: AppEnrollment
@@ -336,10 +321,7 @@ class PurebredApp:
             if kind not in EST_LABELS:
                 continue
             key = generate_key(self.device.platform.device_key)
-            csr = x509.CertificateSigningRequestBuilder().subject_name(x509.Name([]))
-            certs = await self.submit_csr(
-                transport, base_url, enrollment, kind, csr.sign(key, hash_for(key))
-            )
+            certs = await self.submit_csr(transport, base_url, enrollment, kind, device_csr(key))
             leaf = [c for c in certs if c.public_key() == key.public_key()]
             if len(leaf) != 1:
                 raise EnrollmentError(f"the {kind} answer holds no certificate for the app's key")

@@ -19,10 +19,9 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 import aiohttp
-from cryptography import x509
 
 from trust_store.errors import NoTrustedRootError, TrustStoreError
-from trust_store.keys import PrivateKey, generate_key, hash_for
+from trust_store.keys import PrivateKey, generate_key
 from trust_store.oids import DERIVED_PIV_AUTH, EKU_EMAIL_PROTECTION
 from trust_store.stores import CertificateStore, CredentialRole, Identity
 
@@ -30,6 +29,7 @@ from .apps import ManagedApp, NoCredentialError
 from .device import Device
 from .enrollment import Event
 from .errors import AgentError, EnrollmentError, UnsupportedError
+from .est import device_csr
 from .http import Transport, mtls_session
 from .issuers import ISSUERS
 from .issuers.rekey import RekeyAnswer, RekeyOffer, fetch_offer, send_rekey
@@ -66,13 +66,6 @@ class RekeyResult:
     @property
     def rekeyed(self) -> bool:
         return self.outcome is RekeyOutcome.REKEYED
-
-
-def device_csr(key: PrivateKey) -> x509.CertificateSigningRequest:
-    """A CSR that proves possession; the issuer takes the subject from its records."""
-    return (
-        x509.CertificateSigningRequestBuilder().subject_name(x509.Name([])).sign(key, hash_for(key))
-    )
 
 
 async def rekey_if_due(

@@ -46,8 +46,28 @@ DEVICE_PREPARATION: dict[str, tuple[Callable[[Device, Narrator], None], ...]] = 
     "purebred": (_deploy_purebred_app,),
 }
 
+
+async def _seat_purebred_agent(lab: Lab) -> None:
+    """Purebred enrolls under supervision: a registration agent with their own PIV card sits at
+    the console for the lab's devices."""
+    agent_user = await issue_card(
+        lab.transport,
+        lab.servers.card_authority_url,
+        name="Purebred Agent",
+        upn=PUREBRED_AGENT_UPN,
+        email=PUREBRED_AGENT_UPN,
+        pin="246810",
+        key_history=0,
+    )
+    console = lab.servers.portal_urls["purebred"]
+    register_site(
+        lab.servers.issuer_urls["purebred"],
+        PurebredSite(console, RegistrationAgent(agent_user, console, lab.transport)),
+    )
+
+
 #: Issuers that need people on the issuer's side at lab start (a Purebred agent at the console).
-ISSUER_DESKS: dict[str, Callable[[Lab], Awaitable[None]]] = {}
+ISSUER_DESKS: dict[str, Callable[[Lab], Awaitable[None]]] = {"purebred": _seat_purebred_agent}
 
 #: Intune's name for each issuer the lab runs.
 INTUNE_ISSUER = {"entrust": "entrustDatacard", "intercede": "intercede", "purebred": "purebred"}
@@ -98,34 +118,15 @@ class Lab:
         lab = cls(clock, rand, pki, servers, transport, state_dir, known_issues)
         try:
             for name in issuers:
-                await ISSUER_DESKS.get(name, Lab._no_desk)(lab)
+                seat_staff = ISSUER_DESKS.get(name)
+                if seat_staff is not None:
+                    await seat_staff(lab)
             yield lab
         finally:
             for url in servers.issuer_urls.values():
                 unregister_site(url)
             await transport.close()
             await servers.stop()
-
-    async def _no_desk(self) -> None:
-        return None
-
-    async def _purebred_desk(self) -> None:
-        """Purebred enrolls under supervision: a registration agent with their own PIV card sits
-        at the console for the lab's devices."""
-        agent_user = await issue_card(
-            self.transport,
-            self.servers.card_authority_url,
-            name="Purebred Agent",
-            upn=PUREBRED_AGENT_UPN,
-            email=PUREBRED_AGENT_UPN,
-            pin="246810",
-            key_history=0,
-        )
-        console = self.servers.portal_urls["purebred"]
-        register_site(
-            self.servers.issuer_urls["purebred"],
-            PurebredSite(console, RegistrationAgent(agent_user, console, self.transport)),
-        )
 
     @property
     def admin(self) -> TenantAdmin:
@@ -219,6 +220,3 @@ class Lab:
             narrate,
             known_issues=self.known_issues,
         )
-
-
-ISSUER_DESKS["purebred"] = Lab._purebred_desk

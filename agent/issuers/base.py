@@ -13,19 +13,17 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from cryptography import x509
-from cryptography.hazmat.primitives.serialization import Encoding
 
-from trust_store.pkcs import KeyAndCert, from_pkcs12, load_certs_only
+from trust_store.pkcs import KeyAndCert, from_pkcs12
 from trust_store.stores import Identity
 
 from ..errors import EnrollmentError, UnsupportedError
+from ..est import SimpleEnroll
 
 if TYPE_CHECKING:
     from ..device import Device
     from ..http import Transport
     from ..user import User, Workstation
-
-PKCS10 = "application/pkcs10"
 
 
 @dataclass(frozen=True)
@@ -52,10 +50,6 @@ class Activation:
     enrollment: str
     access_token: str
     requests: tuple[str, ...]
-
-
-#: EST label per credential kind (docs/protocol.md).
-EST_LABELS = {"pivAuthentication": "pivauth", "digitalSignature": "signature"}
 
 
 class IssuerClient:
@@ -135,23 +129,11 @@ class IssuerClient:
         kind: str,
         csr: x509.CertificateSigningRequest,
     ) -> list[x509.Certificate]:
-        label = EST_LABELS.get(kind)
-        if label is None:
-            raise UnsupportedError(f"{self.display} does not issue {kind} certificates by EST")
-        _, ctype, body = await ctx.transport.request(
-            "POST",
-            f"{ctx.issuer_url}/.well-known/est/{label}/simpleenroll",
-            data=base64.b64encode(csr.public_bytes(Encoding.DER)),
-            headers={
-                "Authorization": f"Bearer {activation.access_token}",
-                "Content-Type": PKCS10,
-                "Content-Transfer-Encoding": "base64",
-            },
-            during=f"EST simpleenroll ({kind})",
+        req = SimpleEnroll.build(
+            ctx.issuer_url, activation.access_token, kind, csr, issuer=self.display
         )
-        if ctype != "application/pkcs7-mime":
-            raise EnrollmentError(f"simpleenroll answered {ctype}, expected application/pkcs7-mime")
-        return load_certs_only(base64.b64decode(body))
+        _, ctype, body = await ctx.transport.request("POST", req.url, **req.kwargs())
+        return req.certificates(ctype, body)
 
     async def enroll_in_app(self, ctx: FlowContext, activation: Activation) -> str:
         """`app_held_keys` issuers: the issuer's app obtains every credential; a summary."""

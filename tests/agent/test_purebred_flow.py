@@ -35,6 +35,7 @@ from agent.purebred_app import (
     KeyType,
     NotOnPremisesError,
     OtpRejectedError,
+    PurebredApp,
     PurebredAppMissingError,
     PurebredAppNotManagedError,
     ShareFilter,
@@ -242,26 +243,32 @@ async def test_the_purebred_app_holds_keys_and_shares_them_by_file_provider(worl
     assert [i.current for i in older] == [False, False]
 
 
-async def test_android_intune_app_chooses_each_certificate_once(world: World) -> None:
-    keychain_module = pytest.importorskip("trust_store.stores.android_keychain")
+async def android_app_enrolled(
+    world: World, platform: str, device_id: str
+) -> tuple[Device, PurebredApp, Purebred, FlowContext, Activation]:
+    """An Android device whose Purebred app holds its own authentication and signature keys."""
     device = world.device(
-        id="android-pb",
-        name="QA-Pixel-PB",
-        platform="android-work-profile",
-        os_version="14",
-        model="Pixel 8",
+        id=device_id, name=f"QA-{device_id}", platform=platform, os_version="14", model="Pixel 8"
     )
     app = install(device, managed=True)
     client = Purebred(world.site)
     ctx = world.ctx(device)
     activation = await client.activate(ctx, await client.capture_code(ctx))
-    url = world.pb.servers.device_url
-    await app.enroll_own_keys(world.transport, url, as_app(activation))
+    await app.enroll_own_keys(world.transport, world.pb.servers.device_url, as_app(activation))
+    return device, app, client, ctx, activation
+
+
+async def test_android_intune_app_chooses_each_certificate_once(world: World) -> None:
+    device, app, client, ctx, activation = await android_app_enrolled(
+        world, "android-work-profile", "android-pb"
+    )
     otp = await client.user_code(ctx, "key-management")
-    await app.user_key_management(world.transport, url, as_app(activation), otp)
+    await app.user_key_management(
+        world.transport, world.pb.servers.device_url, as_app(activation), otp
+    )
 
     store = device.store
-    assert isinstance(store, keychain_module.AndroidKeyChain)
+    assert isinstance(store, AndroidKeyChain)
     intune = device.platform.credential_app
     store.approver = lambda package, alias: True
     aliases = intune_app_import(device, app)
@@ -277,19 +284,7 @@ async def test_android_intune_app_chooses_each_certificate_once(world: World) ->
 
 
 async def test_android_hand_over_needs_the_users_choice(world: World) -> None:
-    pytest.importorskip("trust_store.stores.android_keychain")
-    device = world.device(
-        id="android-pb2",
-        name="QA-Pixel-PB2",
-        platform="android-fully-managed",
-        os_version="14",
-        model="Pixel 8",
-    )
-    app = install(device, managed=True)
-    client = Purebred(world.site)
-    ctx = world.ctx(device)
-    activation = await client.activate(ctx, await client.capture_code(ctx))
-    await app.enroll_own_keys(world.transport, world.pb.servers.device_url, as_app(activation))
+    device, app, *_ = await android_app_enrolled(world, "android-fully-managed", "android-pb2")
     keychain = device.store
     assert isinstance(keychain, AndroidKeyChain)
     keychain.approver = None  # the user walks away from the prompt

@@ -259,3 +259,31 @@ async def test_lab_time_moves_past_real_time_and_tls_follows_the_lab_clock() -> 
         with pytest.raises(RelyingPartyRefusedError) as e:
             await stale.whoami(lab.servers.rp_url)
         assert e.value.status == 403
+
+
+async def status_reports(lab: Lab) -> int:
+    doc = await lab.transport.json(
+        "GET", f"{lab.servers.intune_url}/admin/history", during="Intune history"
+    )
+    return sum(r["path"] == "/device/v1/status" for r in doc["requests"])
+
+
+async def test_profile_outcomes_are_reported_once_per_version(clock: ManualClock) -> None:
+    async with Lab.start(clock=clock) as lab:
+        setup = await lab.configure_tenant("entrust", families=("ios",))
+        user = await lab.new_user("Alice Smith", UPN)
+        device = lab.new_device(ios_spec())
+        assert await enroll(lab, device, user) is State.COMPLETE
+        first = await status_reports(lab)
+        assert first == len(device.applied) + len(device.profile_errors)
+        assert await enroll(lab, device, user) is State.COMPLETE  # nothing changed
+        assert await status_reports(lab) == first
+        wifi = setup.profile("ios", "wifi")["id"]
+        await lab.transport.json(
+            "PATCH",
+            f"{lab.admin.base}/deviceManagement/deviceConfigurations/{wifi}",
+            json={"description": "edited"},
+            during="edit the Wi-Fi profile",
+        )
+        assert await enroll(lab, device, user) is State.COMPLETE
+        assert await status_reports(lab) == first + 1  # the new version only
