@@ -171,7 +171,7 @@ async def test_credential_app_completes_with_purebred(world: World) -> None:
     """The whole state machine (no Intune server: the check-in that asks for a credential is
     given), with the agent found through the site registry."""
     device = world.device(("internet", "vpn"))
-    install(device, managed=True)
+    pb_app = install(device, managed=True)
     device.store.add_trusted_root(world.pb.pki.derived["purebred"].root.cert, "test")
     register_site(world.pb.servers.device_url, world.site)
     try:
@@ -194,6 +194,11 @@ async def test_credential_app_completes_with_purebred(world: World) -> None:
     assert chain[-1] == world.pb.pki.derived["purebred"].root.cert
     km = device.store.identities(COMPANY_PORTAL, CredentialRole.KEY_MANAGEMENT, current_only=False)
     assert len(km) == 3 and sum(i.current for i in km) == 1
+    # The Purebred app generated and holds the keys; Company Portal imported them from its
+    # file provider (same key, not one of its own).
+    held = {h.item.cert.serial_number for h in pb_app.select(all_versions=True)}
+    assert {i.cert.serial_number for i in device.store.all_identities()} == held
+    assert all(i.ref.startswith("PUREBRED-") for i in device.store.all_identities())
 
 
 async def test_the_purebred_app_holds_keys_and_shares_them_by_file_provider(world: World) -> None:

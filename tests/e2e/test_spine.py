@@ -16,6 +16,7 @@ import pytest
 from agent.apps import ManagedApp, RelyingPartyRefusedError
 from agent.device import Device, DeviceSpec
 from agent.enrollment import State
+from agent.errors import UnsupportedError
 from agent.user import Workstation
 from lab.demo import run_demo, select
 from lab.matrix import SUPPORTED
@@ -287,3 +288,42 @@ async def test_profile_outcomes_are_reported_once_per_version(clock: ManualClock
         )
         assert await enroll(lab, device, user) is State.COMPLETE
         assert await status_reports(lab) == first + 1  # the new version only
+
+
+async def test_provider_app_refusals_change_nothing(clock: ManualClock) -> None:
+    """An unknown issuer, or a provider app on a platform whose credential comes through
+    Intune, is refused with a clear error before any state changes."""
+    windows = next(c for c in SUPPORTED if c.id == "entrust-windows")
+    async with Lab.start(clock=clock) as lab:
+        await lab.configure_tenant("entrust", families=("windows", "ios"))
+        user = await lab.new_user("Alice Smith", UPN)
+        ws = Workstation(lab.transport)
+        try:
+            device = lab.new_device(windows.spec(user.upn))
+            app = lab.credential_app(device)
+            with pytest.raises(UnsupportedError, match="unknown issuer 'acme'"):
+                await app.install_provider_app("acme", user, ws)
+            assert device.machine.state is State.IDLE and device.mdm == {}
+            phone = lab.new_device(ios_spec())
+            with pytest.raises(UnsupportedError, match="Company Portal, not a provider app"):
+                await lab.credential_app(phone).install_provider_app("entrust", user, ws)
+            assert phone.machine.state is State.IDLE and phone.mdm == {}
+        finally:
+            await ws.close()
+
+
+async def test_windows_provider_app_reads_the_code_without_the_camera(clock: ManualClock) -> None:
+    """A camera blocked by policy stops a phone (test_blocked_camera_is_reported) but not the
+    Windows provider app, which reads the QR code off the portal page."""
+    windows = next(c for c in SUPPORTED if c.id == "intercede-windows")
+    async with Lab.start(issuers=("intercede",), clock=clock) as lab:
+        await lab.configure_tenant("intercede", families=("windows",))
+        user = await lab.new_user("Bob Jones", "bob@corp.example")
+        spec = windows.spec(user.upn)
+        spec.camera_blocked = True
+        device = lab.new_device(spec)
+        assert await lab.obtain_credential(device, user, "intercede") is State.COMPLETE
+        captured = [s for s in device.machine.history if s.event == "code-captured"]
+        assert "portal page on this PC" in captured[0].detail
+        [auth] = device.store.identities(device.platform.credential_app, CredentialRole.PIV_AUTH)
+        assert auth.scope == "CurrentUser\\My"
