@@ -14,6 +14,7 @@ not due, refused, chain invalid): the `RekeyResult` says which, with the problem
 from __future__ import annotations
 
 import datetime as dt
+import weakref
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -68,6 +69,21 @@ class RekeyResult:
         return self.outcome is RekeyOutcome.REKEYED
 
 
+#: The credential app's mutual-TLS client per device; its TLS context is rebuilt only when the
+#: credential changes (a device asks at every sync).
+_CLIENTS: weakref.WeakKeyDictionary[Device, ManagedApp] = weakref.WeakKeyDictionary()
+
+
+def _credential_client(device: Device, transport: Transport) -> ManagedApp:
+    app = _CLIENTS.get(device)
+    if app is None or app.store is not device.store:
+        app = ManagedApp(
+            device.platform.credential_app, device.store, transport.anchors, device.clock
+        )
+        _CLIENTS[device] = app
+    return app
+
+
 async def rekey_if_due(
     device: Device,
     transport: Transport,
@@ -75,7 +91,7 @@ async def rekey_if_due(
     narrate: Narrator = _quiet,
 ) -> RekeyResult:
     """Ask the installed credential's issuer whether a re-key is due and, if so, re-key."""
-    app = ManagedApp(device.platform.credential_app, device.store, transport.anchors, device.clock)
+    app = _credential_client(device, transport)
     try:
         current = app.identity()
     except NoCredentialError as e:
