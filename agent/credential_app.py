@@ -34,8 +34,8 @@ from .http import Transport
 from .intune import CheckIn, IntuneChannel
 from .issuers import CapturedCode, FlowContext, IssuerClient, issuer_for_intune, issuer_named
 from .issuers.base import Activation
-from .profiles import ProfileContext, renderer_for
-from .profiles.known_issues import DEFAULT_KNOWN_ISSUES
+from .payloads import ProfileContext, renderer_for
+from .payloads.known_issues import DEFAULT_KNOWN_ISSUES
 from .rekey import rekey_if_due
 from .user import User, Workstation
 

@@ -20,8 +20,8 @@ from trust_store.stores.android_keychain import AndroidKeyChain
 
 from .camera import Camera, ScreenReader
 from .enrollment import EnrollmentMachine
+from .payloads import Artifact
 from .platforms import Platform, platform
-from .profiles import Artifact
 
 SECRET_SERVICE = "dcemu-device"
 

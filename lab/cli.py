@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from agent.errors import UnsupportedError
-from agent.profiles.known_issues import KNOWN_ISSUES, resolve
+from agent.payloads.known_issues import KNOWN_ISSUES, resolve
 
 from .demo import run_demo, select
 from .matrix import DEVICES, ISSUERS

@@ -25,7 +25,7 @@ from typing import Any
 
 from agent.device import Device
 from agent.enrollment import State
-from agent.profiles.known_issues import DEFAULT_KNOWN_ISSUES
+from agent.payloads.known_issues import DEFAULT_KNOWN_ISSUES
 from agent.user import User
 
 from .matrix import SUPPORTED, UNSUPPORTED, Combo

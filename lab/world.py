@@ -24,7 +24,7 @@ from agent.enrollment import State
 from agent.http import Transport
 from agent.intune import IntuneChannel
 from agent.issuers.purebred import PurebredSite, RegistrationAgent, register_site, unregister_site
-from agent.profiles.known_issues import DEFAULT_KNOWN_ISSUES
+from agent.payloads.known_issues import DEFAULT_KNOWN_ISSUES
 from agent.user import User, Workstation, issue_card
 from trust_store.clock import ManualClock
 from trust_store.labpki import LabPKI
@@ -96,7 +96,7 @@ class Lab:
     servers: LabServers
     transport: Transport
     state_dir: Path | None = None
-    #: Known issues the lab's devices reproduce (agent.profiles.known_issues); all by default.
+    #: Known issues the lab's devices reproduce (agent.payloads.known_issues); all by default.
     known_issues: frozenset[str] = DEFAULT_KNOWN_ISSUES
 
     @classmethod

@@ -8,12 +8,12 @@ from aiohttp import web
 from trust_store.clock import isoformat
 from trust_store.problems import read_json
 
+from .checkin_actions import decide
 from .devices import parse_checkin, parse_enroll, parse_status
 from .env import Env, json, no_content
 from .managed_devices import DeviceStatus, ManagedDevice, User
 from .notifications import notices_for, send
 from .openapi import Route
-from .policy import decide
 from .problems import NotFound, Unauthorized, field_error
 
 

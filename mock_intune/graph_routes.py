@@ -8,13 +8,13 @@ from aiohttp import web
 from trust_store.problems import read_json
 
 from .assignments import parse_assign_body
+from .checkin_actions import hold
 from .configurations import create_profile, delete_profile, patch_profile
 from .derived_credentials import patched_settings, settings_from_json
 from .env import Env, collection, json, no_content
 from .fields import JsonObject
 from .model import Profile, Tenant
 from .openapi import Route
-from .policy import hold
 
 DC = "/beta/deviceManagement/derivedCredentials"
 CONFIGS = "/beta/deviceManagement/deviceConfigurations"

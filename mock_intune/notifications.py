@@ -10,12 +10,12 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from .checkin_actions import ActionKind, Decision
 from .derived_credentials import DerivedCredentialSettings, Issuer, NotificationChannel
 from .fields import JsonObject
 from .managed_devices import ManagedDevice
 from .model import EmailMessage, Tenant
 from .platforms import TRAITS
-from .policy import ActionKind, Decision
 
 ISSUER_NAMES = {
     Issuer.INTERCEDE: "Intercede",

@@ -24,8 +24,8 @@ from ..kinds import (
 )
 from ..wire import get_obj, get_optional_str, get_str
 from .base import Issuer
-from .enrollment import DeviceInfo, Enrollment, Event, State
-from .enrollments import EnrollmentStore
+from .enrollment_index import EnrollmentStore
+from .enrollment_state import DeviceInfo, Enrollment, Event, State
 
 
 @dataclass(frozen=True)

@@ -32,8 +32,8 @@ from ..kinds import (
     CredentialUntrusted,
 )
 from .base import PIV_AUTHENTICATION
-from .enrollment import Enrollment
-from .enrollments import EnrollmentStore
+from .enrollment_index import EnrollmentStore
+from .enrollment_state import Enrollment
 
 
 @dataclass(frozen=True)

@@ -28,8 +28,8 @@ from ..revocation import point_revocation_urls
 from ..settings import PublicUrl
 from .base import Product
 from .cardcheck import CardVerifier
-from .enrollment import Enrollment
-from .enrollments import EnrollmentStore
+from .enrollment_index import EnrollmentStore
+from .enrollment_state import Enrollment
 from .people import PeopleDirectory
 
 T = TypeVar("T")

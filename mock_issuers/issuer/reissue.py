@@ -28,8 +28,8 @@ from ..kinds import CsrInvalid, RekeyNotDue
 from ..wire import b64decode, get_obj, get_str
 from .base import Issuer
 from .device_credential import CredentialGate
-from .enrollment import Enrollment
-from .enrollments import EnrollmentStore
+from .enrollment_index import EnrollmentStore
+from .enrollment_state import Enrollment
 from .people import PeopleDirectory
 from .pipeline import IssuanceContext, Sign, Step, need
 from .rekey import RekeyReason, RekeyStatus, rekey_status

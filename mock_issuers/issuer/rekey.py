@@ -16,7 +16,7 @@ from cryptography import x509
 from trust_store.certprofiles import Subject
 from trust_store.clock import isoformat
 
-from .enrollment import Enrollment, State
+from .enrollment_state import Enrollment, State
 
 
 class RekeyReason(StrEnum):

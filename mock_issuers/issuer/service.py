@@ -18,8 +18,8 @@ from ..settings import IssuerSettings
 from .base import Issuer
 from .cardcheck import CardVerifier
 from .device_credential import CredentialGate
-from .enrollment import Enrollment
-from .enrollments import EnrollmentStore
+from .enrollment_index import EnrollmentStore
+from .enrollment_state import Enrollment
 from .people import PeopleDirectory
 from .pipeline import (
     ApplyProfile,

@@ -22,7 +22,7 @@ from trust_store.clock import isoformat
 from trust_store.problems import NotFound, json_object, read_json
 
 from ..issuer.device_routes import cacerts, simpleenroll
-from ..issuer.enrollment import DeviceInfo
+from ..issuer.enrollment_state import DeviceInfo
 from ..issuer.keyhistory import recover_key_history
 from ..wire import bearer_token, get_obj, get_str, read_body
 from .kinds import OtpUserMismatch

@@ -23,7 +23,7 @@ from trust_store.clock import isoformat
 from trust_store.problems import NotFound
 from trust_store.randomness import Randomness
 
-from ..issuer.enrollment import DeviceInfo, TransitionError
+from ..issuer.enrollment_state import DeviceInfo, TransitionError
 from .kinds import DeviceMismatch, FingerprintMismatch, PreEnrollmentExpired, StepOutOfOrder
 
 ID_BYTES = 12

@@ -7,6 +7,7 @@ import datetime as dt
 
 import pytest
 
+from mock_intune.checkin_actions import ActionKind, Reason, credential_action
 from mock_intune.derived_credentials import (
     DerivedCredentialSettings,
     Issuer,
@@ -15,7 +16,6 @@ from mock_intune.derived_credentials import (
     parse_notification_type,
 )
 from mock_intune.managed_devices import ReportedCredential
-from mock_intune.policy import ActionKind, Reason, credential_action
 from mock_intune.problems import Problem
 from mock_intune.profiles import REGISTRY
 from mock_intune.settings import ServerSettings

@@ -12,7 +12,7 @@ from aiohttp import web
 
 from mock_issuers import card_authority, issuer_app
 from mock_issuers.issuer.base import ISSUERS, Issuer, register
-from mock_issuers.issuer.enrollment import TRANSITIONS, Enrollment, Event, State, Status
+from mock_issuers.issuer.enrollment_state import TRANSITIONS, Enrollment, Event, State, Status
 from mock_issuers.issuer.holder import CardHolder, NotACardCertificate
 from mock_issuers.issuer.qr import qr_png
 from mock_issuers.settings import (

@@ -11,7 +11,7 @@ from aiohttp import web
 
 from mock_issuers import purebred
 from mock_issuers.issuer import ISSUERS
-from mock_issuers.issuer.enrollment import DeviceInfo, TransitionError
+from mock_issuers.issuer.enrollment_state import DeviceInfo, TransitionError
 from mock_issuers.purebred.agents import AgentRegistry
 from mock_issuers.purebred.otps import OtpState, OtpStep, OtpStore
 from mock_issuers.purebred.preenroll import (

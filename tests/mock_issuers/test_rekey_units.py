@@ -13,7 +13,7 @@ import pytest
 from cryptography import x509
 
 from mock_issuers.issuer.base import ISSUERS, Issuer, register
-from mock_issuers.issuer.enrollment import Enrollment, Event, State, TransitionError
+from mock_issuers.issuer.enrollment_state import Enrollment, Event, State, TransitionError
 from mock_issuers.issuer.holder import CardHolder
 from mock_issuers.issuer.people import PeopleDirectory, PersonUpdate
 from mock_issuers.issuer.rekey import (

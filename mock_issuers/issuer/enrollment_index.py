@@ -12,7 +12,7 @@ from trust_store.problems import NotFound, Unauthorized
 from trust_store.randomness import Randomness
 
 from .base import Issuer
-from .enrollment import DeviceInfo, Enrollment
+from .enrollment_state import DeviceInfo, Enrollment
 from .holder import CardHolder
 
 ID_BYTES = 12

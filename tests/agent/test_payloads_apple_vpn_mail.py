@@ -15,7 +15,7 @@ import pytest
 from cryptography.hazmat.primitives.serialization import Encoding
 
 from agent.errors import ProfileError
-from agent.profiles import ProfileContext, renderer_for
+from agent.payloads import ProfileContext, renderer_for
 from tests import apple_schema
 from trust_store import certprofiles as cp
 from trust_store.clock import ManualClock

@@ -15,7 +15,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 
 from agent.errors import ProfileError, UnsupportedError
-from agent.profiles import ProfileContext, renderer_for
+from agent.payloads import ProfileContext, renderer_for
 from trust_store import certprofiles as cp
 from trust_store.clock import ManualClock
 from trust_store.errors import AccessDeniedError

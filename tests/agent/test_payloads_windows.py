@@ -17,8 +17,8 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.serialization import Encoding
 
 from agent.errors import ProfileError, UnsupportedError
-from agent.profiles import ProfileContext, renderer_for
-from agent.profiles.known_issues import DEFAULT_KNOWN_ISSUES, resolve
+from agent.payloads import ProfileContext, renderer_for
+from agent.payloads.known_issues import DEFAULT_KNOWN_ISSUES, resolve
 from trust_store import certprofiles as cp
 from trust_store.errors import StoreError
 from trust_store.keys import KeyAlgorithm, generate_key
