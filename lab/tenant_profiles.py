@@ -11,23 +11,28 @@ article):
   lab's relying-party app);
 - Windows: Wi-Fi and VPN (the VPN reproduces the documented known issue).
 
-The bodies are data: `PLAN[family]` lists `(key, builder)` pairs; a builder takes the ids of the
-root profiles already created (for `@odata.bind`) and the tenant's choices, and returns the body.
+The bodies are data: `FAMILIES[family]` names the family's trusted-root type (and the fields it
+adds), the managed app that signs in to the relying party and the plan, `(key, builder)` pairs; a
+builder takes the ids of the root profiles already created (for `@odata.bind`) and the tenant's
+choices, and returns the body. The families are the agent's (`agent.platforms.Family`): `FAMILY`
+maps each registered agent platform to its family, read from the agent's platform registry.
 """
 
 from __future__ import annotations
 
 import base64
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 
+from agent.platforms import PLATFORMS, Family
+
 GRAPH = "#microsoft.graph."
 #: The package / bundle id of the managed app that signs in to the lab's relying party.
-RP_APP = {"ios": "com.corp.fieldapp", "android": "com.corp.fieldapp", "windows": ""}
+FIELD_APP = "com.corp.fieldapp"
 RADIUS_NAMES = ["radius.corp.example"]
 VPN_SERVER = {
     "@odata.type": "microsoft.graph.vpnServer",
@@ -39,19 +44,9 @@ VPN_SERVER = {
 Body = dict[str, Any]
 Builder = Callable[["Roots"], Body]
 
-#: The agent's platform names, by the family Intune (and its profile types) knows them as.
-FAMILY = {
-    "ios": "ios",
-    "android-fully-managed": "android",
-    "android-work-profile": "android",
-    "windows": "windows",
-}
-
-ROOT_TYPE = {
-    "ios": "iosTrustedRootCertificate",
-    "android": "androidDeviceOwnerTrustedRootCertificate",
-    "windows": "windows81TrustedRootCertificate",
-}
+#: The agent's platform names -> the family Intune (and its profile types) knows them as, as the
+#: agent's platform registry declares it.
+FAMILY: dict[str, Family] = {name: cls.family for name, cls in PLATFORMS.items()}
 
 
 @dataclass(frozen=True)
@@ -70,15 +65,14 @@ class Roots:
 
 
 def trusted_root(family: str, name: str, cert: x509.Certificate) -> Body:
-    body: Body = {
-        "@odata.type": GRAPH + ROOT_TYPE[family],
+    """A trusted-root profile of the family (`family` is a `Family` or its value)."""
+    kind = FAMILIES[Family(family)]
+    return {
+        "@odata.type": GRAPH + kind.root_type,
         "displayName": name,
         "trustedRootCertificate": base64.b64encode(cert.public_bytes(Encoding.DER)).decode(),
         "certFileName": name.lower().replace(" ", "-") + ".cer",
-    }
-    if family == "windows":
-        body["destinationStore"] = "computerCertStoreRoot"
-    return body
+    } | kind.root_fields
 
 
 def _wifi(roots: Roots, graph_type: str, platform_label: str) -> Body:
@@ -154,7 +148,7 @@ def android_app_auth(roots: Roots) -> Body:
         "silentCertificateAccessDetails": [
             {
                 "@odata.type": "microsoft.graph.androidDeviceOwnerSilentCertificateAccess",
-                "packageId": RP_APP["android"],
+                "packageId": FIELD_APP,
             }
         ],
     }
@@ -182,14 +176,42 @@ def windows_vpn(roots: Roots) -> Body:
     }
 
 
-#: The profiles that use the derived credential, per family, by the key the lab reports them as.
-PLAN: dict[str, list[tuple[str, Builder]]] = {
-    "ios": [
-        ("wifi", ios_wifi),
-        ("vpn", ios_vpn),
-        ("email", ios_email),
-        ("app-auth", ios_app_auth),
-    ],
-    "android": [("wifi", android_wifi), ("app-auth", android_app_auth)],
-    "windows": [("wifi", windows_wifi), ("vpn", windows_vpn)],
+@dataclass(frozen=True)
+class FamilyProfiles:
+    """What the lab's administrator deploys to one platform family."""
+
+    #: Graph type of the family's trusted-root profile (without `#microsoft.graph.`).
+    root_type: str
+    #: The profiles that use the derived credential, by the key the lab reports them as.
+    plan: tuple[tuple[str, Builder], ...]
+    #: The managed app that signs in to the relying party ("" when the family has none).
+    rp_app: str = ""
+    #: Fields the family's trusted-root profile adds (e.g. Windows' destination store).
+    root_fields: Body = field(default_factory=dict)
+
+
+FAMILIES: dict[Family, FamilyProfiles] = {
+    Family.IOS: FamilyProfiles(
+        "iosTrustedRootCertificate",
+        (("wifi", ios_wifi), ("vpn", ios_vpn), ("email", ios_email), ("app-auth", ios_app_auth)),
+        rp_app=FIELD_APP,
+    ),
+    Family.ANDROID: FamilyProfiles(
+        "androidDeviceOwnerTrustedRootCertificate",
+        (("wifi", android_wifi), ("app-auth", android_app_auth)),
+        rp_app=FIELD_APP,
+    ),
+    Family.WINDOWS: FamilyProfiles(
+        "windows81TrustedRootCertificate",
+        (("wifi", windows_wifi), ("vpn", windows_vpn)),
+        root_fields={"destinationStore": "computerCertStoreRoot"},
+    ),
 }
+
+# Views of `FAMILIES` keyed by family (a `Family` is its value: `PLAN["ios"]` works too).
+#: The profiles that use the derived credential, per family, by the key the lab reports them as.
+PLAN: dict[str, list[tuple[str, Builder]]] = {f: list(p.plan) for f, p in FAMILIES.items()}
+#: Graph type of each family's trusted-root profile.
+ROOT_TYPE: dict[str, str] = {f: p.root_type for f, p in FAMILIES.items()}
+#: The package / bundle id of the managed app that signs in to the relying party, per family.
+RP_APP: dict[str, str] = {f: p.rp_app for f, p in FAMILIES.items()}

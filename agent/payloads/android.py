@@ -23,12 +23,13 @@ import base64
 import json
 import uuid
 from collections.abc import Callable
-from typing import Any, ClassVar, TypeVar
+from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 
 from ..errors import ProfileError
+from ..platforms import Family
 from . import certinfo
 from .base import (
     DERIVED_CREDENTIAL_EAP_TYPES,
@@ -39,8 +40,6 @@ from .base import (
     root_certificate,
 )
 
-#: The agent's platform names that receive `androidDeviceOwner*` profiles.
-ANDROID_PLATFORMS = ("android-fully-managed", "android-work-profile")
 JSON = "application/json"
 DERIVED = "derivedCredential"
 
@@ -73,18 +72,6 @@ INNER_FIELD = {
 #: Graph `macAddressRandomizationMode` → ONC `WiFi.MACAddressRandomizationMode`.
 MAC_MODES = {"automatic": "Automatic", "hardware": "Hardware"}
 
-R = TypeVar("R", bound=type[Renderer])
-
-
-def for_android(cls: R) -> R:
-    """Register a renderer (its `graph_type`) for every Android Enterprise platform name."""
-    graph_type = cls.__dict__["graph_type"]
-    for platform in ANDROID_PLATFORMS:
-        type(
-            f"{cls.__name__}[{platform}]", (cls,), {"platform": platform, "odata_type": graph_type}
-        )
-    return cls
-
 
 def guid(policy_id: str, kind: str) -> str:
     return str(uuid.uuid5(uuid.NAMESPACE_URL, f"dcemu:{policy_id}:{kind}"))
@@ -106,14 +93,13 @@ def _artifact(policy: dict[str, Any], kind: str, doc: dict[str, Any], summary: s
 
 
 class AndroidRenderer(Renderer):
-    """Base of the Android renderers; concrete per-platform classes come from `for_android`."""
+    """Base of the Android Enterprise renderers (both modes are `Family.ANDROID`)."""
 
-    graph_type: ClassVar[str]
+    family = Family.ANDROID
 
 
-@for_android
 class AndroidTrustedRoot(AndroidRenderer):
-    graph_type = "microsoft.graph.androidDeviceOwnerTrustedRootCertificate"
+    odata_type = "microsoft.graph.androidDeviceOwnerTrustedRootCertificate"
 
     def apply(self, policy: dict[str, Any], ctx: ProfileContext) -> Artifact:
         cert = root_certificate(policy)
@@ -130,9 +116,8 @@ class AndroidTrustedRoot(AndroidRenderer):
         )
 
 
-@for_android
 class AndroidEnterpriseWiFi(AndroidRenderer):
-    graph_type = "microsoft.graph.androidDeviceOwnerEnterpriseWiFiConfiguration"
+    odata_type = "microsoft.graph.androidDeviceOwnerEnterpriseWiFiConfiguration"
 
     def apply(self, policy: dict[str, Any], ctx: ProfileContext) -> Artifact:
         pid = policy["id"]
@@ -266,9 +251,8 @@ def apply_certificate_access(
     return None
 
 
-@for_android
 class AndroidDerivedCredentialAppAuth(AndroidRenderer):
-    graph_type = "microsoft.graph.androidDeviceOwnerDerivedCredentialAuthenticationConfiguration"
+    odata_type = "microsoft.graph.androidDeviceOwnerDerivedCredentialAuthenticationConfiguration"
 
     def uses_derived_credential(self, policy: dict[str, Any]) -> bool:
         return True

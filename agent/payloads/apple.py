@@ -16,6 +16,7 @@ from typing import Any
 from cryptography.hazmat.primitives.serialization import Encoding
 
 from ..errors import ProfileError
+from ..platforms import Family
 from .base import (
     DERIVED_CREDENTIAL_EAP_TYPES,
     EAP_METHOD_TYPES,
@@ -64,8 +65,13 @@ def mobileconfig(policy: dict[str, Any], payloads: list[dict[str, Any]]) -> byte
     return plistlib.dumps(top, fmt=plistlib.FMT_XML)
 
 
-class IOSTrustedRoot(Renderer):
-    platform = "ios"
+class AppleRenderer(Renderer):
+    """Base of the iOS/iPadOS renderers (this module and `apple_vpn_mail`)."""
+
+    family = Family.IOS
+
+
+class IOSTrustedRoot(AppleRenderer):
     odata_type = "microsoft.graph.iosTrustedRootCertificate"
 
     def apply(self, policy: dict[str, Any], ctx: ProfileContext) -> Artifact:
@@ -92,8 +98,7 @@ class IOSTrustedRoot(Renderer):
         )
 
 
-class IOSEnterpriseWiFi(Renderer):
-    platform = "ios"
+class IOSEnterpriseWiFi(AppleRenderer):
     odata_type = "microsoft.graph.iosEnterpriseWiFiConfiguration"
 
     def apply(self, policy: dict[str, Any], ctx: ProfileContext) -> Artifact:

@@ -26,8 +26,8 @@ from trust_store.stores.ios_keychain import IOSKeychain
 from ..errors import ProfileError
 from ..smime import IOS_MAIL_APP
 from . import certinfo
-from .apple import MOBILECONFIG, mobileconfig, payload_header
-from .base import Artifact, ProfileContext, Renderer, require_field
+from .apple import MOBILECONFIG, AppleRenderer, mobileconfig, payload_header
+from .base import Artifact, ProfileContext, require_field
 
 DERIVED = "derivedCredential"
 JSON = "application/json"
@@ -78,8 +78,7 @@ IKEV2_AUTH: dict[str, Callable[[dict[str, Any], ProfileContext, dict[str, Any]],
 }
 
 
-class IOSVpn(Renderer):
-    platform = "ios"
+class IOSVpn(AppleRenderer):
     odata_type = "microsoft.graph.iosVpnConfiguration"
 
     def apply(self, policy: dict[str, Any], ctx: ProfileContext) -> Artifact:
@@ -175,8 +174,7 @@ EAS_IDENTITIES = {
 NO_CERTIFICATE = frozenset({None, "none", "usernameAndPassword"})
 
 
-class IOSExchangeMail(Renderer):
-    platform = "ios"
+class IOSExchangeMail(AppleRenderer):
     odata_type = "microsoft.graph.iosEasEmailProfileConfiguration"
 
     def uses_derived_credential(self, policy: dict[str, Any]) -> bool:
@@ -261,8 +259,7 @@ APP_AUTH_NOTE = (
 )
 
 
-class IOSDerivedCredentialAppAuth(Renderer):
-    platform = "ios"
+class IOSDerivedCredentialAppAuth(AppleRenderer):
     odata_type = "microsoft.graph.iosDerivedCredentialAuthenticationConfiguration"
 
     def uses_derived_credential(self, policy: dict[str, Any]) -> bool:
@@ -273,7 +270,7 @@ class IOSDerivedCredentialAppAuth(Renderer):
         doc = {
             "policyId": policy["id"],
             "@odata.type": "#" + self.odata_type,
-            "platform": self.platform,
+            "platform": self.family.value,
             "identityRef": identity.ref,
             "accessGroup": identity.scope,
             "sharedBy": ctx.app,

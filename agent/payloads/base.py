@@ -13,6 +13,7 @@ from cryptography import x509
 from trust_store.stores import CertificateStore, CredentialRole, Identity
 
 from ..errors import ProfileError, UnsupportedError
+from ..platforms import PLATFORMS, Family, Platform
 from .known_issues import DEFAULT_KNOWN_ISSUES
 
 #: EAP types for which Intune offers "derived credential" as the authentication method.
@@ -71,13 +72,16 @@ class ProfileContext:
 
 
 class Renderer:
-    platform: ClassVar[str]
+    """One Graph profile type rendered for one platform family. A renderer module sets `family`
+    on its base class; each concrete class names its `odata_type` and is registered by both."""
+
+    family: ClassVar[Family]
     odata_type: ClassVar[str]
 
     def __init_subclass__(cls, **kw: Any) -> None:
         super().__init_subclass__(**kw)
         if "odata_type" in cls.__dict__:
-            RENDERERS[(cls.platform, cls.odata_type)] = cls
+            RENDERERS[(cls.family, cls.odata_type)] = cls
 
     def uses_derived_credential(self, policy: dict[str, Any]) -> bool:
         return policy.get("authenticationMethod") == "derivedCredential"
@@ -86,15 +90,36 @@ class Renderer:
         raise NotImplementedError
 
 
-RENDERERS: dict[tuple[str, str], type[Renderer]] = {}
+#: Renderers by (platform family, Graph `@odata.type` without the leading `#`).
+RENDERERS: dict[tuple[Family, str], type[Renderer]] = {}
 
 
-def renderer_for(platform: str, odata_type: str) -> Renderer:
-    cls = RENDERERS.get((platform, odata_type.removeprefix("#")))
-    if cls is None:
+def family_of(platform: Platform | str) -> Family:
+    """The family of a platform, given as the platform, its registered name or a family name."""
+    if isinstance(platform, Platform):
+        return platform.family
+    if platform in PLATFORMS:
+        return PLATFORMS[platform].family
+    try:
+        return Family(platform)
+    except ValueError as e:
         raise UnsupportedError(
-            f"{platform}: profile type {odata_type} is not supported by the agent"
-        )
+            f"unknown platform {platform!r}; known: {', '.join(sorted(PLATFORMS))}"
+        ) from e
+
+
+def renderers_of(family: Family) -> dict[str, type[Renderer]]:
+    """The renderers of one family, by `@odata.type`."""
+    return {t: cls for (f, t), cls in RENDERERS.items() if f is family}
+
+
+def renderer_for(platform: Platform | str, odata_type: str) -> Renderer:
+    """The renderer of `odata_type` for the platform's family (`platform` may be the platform
+    or its registered name)."""
+    cls = RENDERERS.get((family_of(platform), odata_type.removeprefix("#")))
+    if cls is None:
+        name = platform.name if isinstance(platform, Platform) else platform
+        raise UnsupportedError(f"{name}: profile type {odata_type} is not supported by the agent")
     return cls()
 
 

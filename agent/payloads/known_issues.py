@@ -11,12 +11,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from ..errors import ProfileError, UnsupportedError
+from ..platforms import Family
 
 
 @dataclass(frozen=True)
 class KnownIssue:
     name: str
-    platform: str
+    family: Family
     summary: str
     source: str
 
@@ -29,7 +30,7 @@ class KnownIssue:
 
 WINDOWS_VPN_DERIVED_CREDENTIAL = KnownIssue(
     name="windows-vpn-derived-credential",
-    platform="windows",
+    family=Family.WINDOWS,
     summary=(
         "derived credentials as an authentication method for VPN profiles aren't working as "
         "expected on Windows devices (no ETA for a fix)"

@@ -28,6 +28,7 @@ from trust_store.stores import Identity
 from trust_store.stores.windows_store import StoreLocation, StoreName, WindowsCertStore, store_path
 
 from ..errors import ProfileError
+from ..platforms import Family
 from . import certinfo
 from .base import (
     DERIVED_CREDENTIAL_EAP_TYPES,
@@ -79,8 +80,13 @@ def _install(ctx: ProfileContext, cert: x509.Certificate, source: str, dest: str
     return f"{store_path(location, name)} (not modelled by a {type(store).__name__}: not trusted)"
 
 
-class WindowsTrustedRoot(Renderer):
-    platform = "windows"
+class WindowsRenderer(Renderer):
+    """Base of the Windows renderers."""
+
+    family = Family.WINDOWS
+
+
+class WindowsTrustedRoot(WindowsRenderer):
     odata_type = "microsoft.graph.windows81TrustedRootCertificate"
 
     def apply(self, policy: dict[str, Any], ctx: ProfileContext) -> Artifact:
@@ -187,8 +193,7 @@ AUTH_MODES = {
 }
 
 
-class WindowsEnterpriseWiFi(Renderer):
-    platform = "windows"
+class WindowsEnterpriseWiFi(WindowsRenderer):
     odata_type = "microsoft.graph.windowsWifiEnterpriseEAPConfiguration"
 
     def apply(self, policy: dict[str, Any], ctx: ProfileContext) -> Artifact:
@@ -291,8 +296,7 @@ VPN_AUTH: dict[str, Callable[[dict[str, Any], ProfileContext, Node, list[str]], 
 }
 
 
-class WindowsVpn(Renderer):
-    platform = "windows"
+class WindowsVpn(WindowsRenderer):
     odata_type = "microsoft.graph.windows10VpnConfiguration"
 
     def apply(self, policy: dict[str, Any], ctx: ProfileContext) -> Artifact:

@@ -2,6 +2,6 @@
 
 # Importing the platform modules registers them.
 from . import android, ios, windows  # noqa: F401
-from .base import PLATFORMS, Platform, platform
+from .base import PLATFORMS, Family, Platform, platform
 
-__all__ = ["PLATFORMS", "Platform", "platform"]
+__all__ = ["PLATFORMS", "Family", "Platform", "platform"]

@@ -24,14 +24,15 @@ from trust_store.stores.android_keychain import (
 )
 
 from ..errors import UnsupportedError
-from .base import Platform
+from .base import Family, Platform
 
 
 class AndroidEnterprise(Platform):
     """What both Android Enterprise modes share; not registered (it has no `name`)."""
 
     display = "Android Enterprise"
-    store_family = "android"
+    family = Family.ANDROID
+    store_type = AndroidKeyChain
     credential_app = INTUNE_APP
     credential_app_name = "Intune app"
     credential_scope = WORK

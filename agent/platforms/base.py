@@ -1,21 +1,57 @@
 """The platform interface: what differs between iOS, Android and Windows is data on the class
-(the enrolling app, where credentials are installed, the device key algorithm, the minimum OS,
-the store) plus a few small hooks."""
+(its family, the enrolling app, where credentials are installed, the device key algorithm, the
+minimum OS, the store) plus a few small hooks.
+
+A platform *family* (`Family`) is what Intune's profile types, the certificate stores and the
+payload renderers know a device by; several platforms may share one (both Android Enterprise
+modes are `Family.ANDROID`). Each platform class declares its family once; everything on the
+agent side (its store, which renderers apply) and the lab's tenant plan read it from there.
+
+Adding a platform
+-----------------
+- `agent/platforms/<name>.py`: a `Platform` subclass with `name` (registers it), `family`,
+  `store_type`, credential app, scope, `intune_os`, `min_os`, hooks. A new family also adds a member
+  to `Family` below.
+- `agent/payloads/<family>.py` (new family only): renderers whose base class sets `family`,
+  one `odata_type` per class (registering it in `RENDERERS`); import it in
+  `agent/payloads/__init__.py`.
+- `trust_store/stores/<family>_*.py` (new family only): the `CertificateStore` the platform's
+  `store_type` names.
+- `mock_intune/platforms.py` (new family only): a `Platform` member and its `PlatformTraits`
+  (operatingSystem, manufacturer, deviceType, enrollment type, profile @odata.type prefix,
+  notification rule); `mock_intune/profiles/<family>_*.py`: its Graph profile types.
+- `lab/tenant_profiles.py` (new family only): a `FAMILIES` entry (trusted-root type, relying-party
+  app, the `PLAN` of profiles); `lab/usage.py` `USES`: what the lab does with the credential.
+- `agent/issuers/purebred.py` `HAND_OVER` (new family only, if Purebred supports it).
+"""
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Any, ClassVar
 
 from trust_store.keys import KeyAlgorithm
-from trust_store.stores import CertificateStore, store_for
+from trust_store.stores import CertificateStore
 
 from ..errors import UnsupportedError
+
+
+class Family(StrEnum):
+    """Platform families. The values are the wire names the other sides use for them (mock
+    Intune's enrollment `platform`, the stores' `platform_family`)."""
+
+    IOS = "ios"
+    ANDROID = "android"
+    WINDOWS = "windows"
 
 
 class Platform:
     name: ClassVar[str]
     display: ClassVar[str]
-    store_family: ClassVar[str]
+    #: The family Intune and the payload renderers know this platform by.
+    family: ClassVar[Family]
+    #: The certificate store of a device of this platform.
+    store_type: ClassVar[type[CertificateStore]]
     #: The app that runs the derived-credential flow on the device.
     credential_app: ClassVar[str]
     credential_app_name: ClassVar[str]
@@ -49,8 +85,13 @@ class Platform:
                 f"(needs {need} or later)"
             )
 
+    @property
+    def store_family(self) -> str:
+        """The family's name (what `trust_store` keys its stores by); read `family` instead."""
+        return self.family.value
+
     def new_store(self) -> CertificateStore:
-        return store_for(self.store_family)
+        return self.store_type()
 
     def prepare_store(self, store: CertificateStore) -> None:
         """Register the platform's apps in a fresh store (e.g. keychain entitlements)."""

@@ -6,13 +6,14 @@ from __future__ import annotations
 from trust_store.stores import CertificateStore
 from trust_store.stores.ios_keychain import COMPANY_PORTAL, SHARED_GROUP, IOSKeychain
 
-from .base import Platform
+from .base import Family, Platform
 
 
 class IOS(Platform):
     name = "ios"
     display = "iOS/iPadOS"
-    store_family = "ios"
+    family = Family.IOS
+    store_type = IOSKeychain
     credential_app = COMPANY_PORTAL
     credential_app_name = "Company Portal"
     credential_scope = SHARED_GROUP

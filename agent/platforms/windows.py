@@ -17,13 +17,14 @@ from trust_store.stores.windows_store import (
 )
 
 from ..errors import UnsupportedError
-from .base import Platform
+from .base import Family, Platform
 
 
 class Windows(Platform):
     name = "windows"
     display = "Windows 10/11"
-    store_family = "windows"
+    family = Family.WINDOWS
+    store_type = WindowsCertStore
     credential_app = PROVIDER_APP
     credential_app_name = "derived-credential provider app"
     credential_scope = store_path(StoreLocation.CURRENT_USER, StoreName.MY)

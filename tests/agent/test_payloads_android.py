@@ -16,6 +16,9 @@ from cryptography.hazmat.primitives.serialization import Encoding
 
 from agent.errors import ProfileError, UnsupportedError
 from agent.payloads import ProfileContext, renderer_for
+from agent.payloads.android import AndroidRenderer
+from agent.platforms import PLATFORMS as REGISTRY
+from agent.platforms import Family, platform
 from trust_store import certprofiles as cp
 from trust_store.clock import ManualClock
 from trust_store.errors import AccessDeniedError
@@ -32,7 +35,8 @@ from trust_store.stores.android_keychain import (
 ROOT = "#microsoft.graph.androidDeviceOwnerTrustedRootCertificate"
 WIFI = "#microsoft.graph.androidDeviceOwnerEnterpriseWiFiConfiguration"
 APP_AUTH = "#microsoft.graph.androidDeviceOwnerDerivedCredentialAuthenticationConfiguration"
-PLATFORMS = ("android-fully-managed", "android-work-profile")
+#: The agent platforms of the Android family (both Android Enterprise modes).
+PLATFORMS = tuple(n for n, cls in REGISTRY.items() if cls.family is Family.ANDROID)
 OUTLOOK = "com.microsoft.office.outlook"
 BROWSER = "com.android.chrome"
 UPN = "alice@corp.example"
@@ -102,11 +106,14 @@ def apply(ctx: ProfileContext, policy: dict[str, Any]) -> dict[str, Any]:
     return doc
 
 
-def test_registered_for_both_android_modes_only() -> None:
-    for platform in PLATFORMS:
+def test_registered_once_for_the_family_and_found_through_both_modes() -> None:
+    assert PLATFORMS == ("android-fully-managed", "android-work-profile")
+    for name in PLATFORMS:
         for t in (ROOT, WIFI, APP_AUTH):
-            assert renderer_for(platform, t).platform == platform
-    with pytest.raises(UnsupportedError):
+            by_name, by_platform = renderer_for(name, t), renderer_for(platform(name), t)
+            assert isinstance(by_name, AndroidRenderer) and by_name.family is Family.ANDROID
+            assert type(by_name) is type(by_platform) is type(renderer_for(PLATFORMS[0], t))
+    with pytest.raises(UnsupportedError, match="ios: profile type"):
         renderer_for("ios", WIFI)
 
 

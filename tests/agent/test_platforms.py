@@ -7,10 +7,12 @@ import uuid
 import pytest
 
 from agent.errors import UnsupportedError
-from agent.platforms import PLATFORMS, platform
+from agent.payloads import family_of, renderer_for, renderers_of
+from agent.platforms import PLATFORMS, Family, platform
 from agent.platforms.android import AndroidFullyManaged, AndroidWorkProfile
 from agent.platforms.ios import IOS
 from agent.platforms.windows import Windows
+from lab import tenant_profiles
 from trust_store import certprofiles as cp
 from trust_store import oids
 from trust_store.clock import ManualClock
@@ -68,7 +70,7 @@ def test_platform_differences_are_data(
 ) -> None:
     p = platform(name)
     assert (p.credential_app, p.credential_app_name, p.credential_scope) == (app, app_name, scope)
-    assert (p.intune_os, p.store_family, p.min_os) == (intune_os, family, min_os)
+    assert (p.intune_os, p.family, p.store_family, p.min_os) == (intune_os, family, family, min_os)
     assert p.device_key is KeyAlgorithm.EC_P256
 
 
@@ -197,3 +199,45 @@ def test_work_profile_credentials_stay_away_from_personal_apps(pki: LabPKI) -> N
 
 def test_ios_is_still_registered() -> None:
     assert PLATFORMS["ios"] is IOS
+
+
+# --- the family: declared once on the platform, read by the renderers and the lab ---------------
+
+
+@pytest.mark.parametrize("name", sorted(PLATFORMS))
+def test_the_family_names_the_store_the_platform_declares(name: str) -> None:
+    p = platform(name)
+    assert isinstance(p.family, Family)
+    assert p.store_type.platform_family == p.family.value == p.store_family
+    assert type(p.new_store()) is p.store_type
+
+
+@pytest.mark.parametrize("name", sorted(PLATFORMS))
+def test_every_platform_family_has_renderers_and_a_lab_plan(name: str, pki: LabPKI) -> None:
+    """The agent renders every profile the lab deploys to the platform's family: its trusted
+    root and each `PLAN` entry, found through the platform (and through its name)."""
+    p = platform(name)
+    assert renderers_of(p.family)
+    plan = tenant_profiles.PLAN[p.family]
+    assert plan
+    roots = tenant_profiles.Roots("https://graph.example/beta", "root-1", "root-2")
+    bodies = [tenant_profiles.trusted_root(p.family, "Root", pki.tls_root.cert)]
+    bodies += [build(roots) for _key, build in plan]
+    for body in bodies:
+        renderer = renderer_for(p, body["@odata.type"])
+        assert renderer.family is p.family
+        assert type(renderer_for(name, body["@odata.type"])) is type(renderer)
+
+
+def test_lab_family_table_is_the_agent_registry_view() -> None:
+    assert {n: cls.family for n, cls in PLATFORMS.items()} == tenant_profiles.FAMILY
+    assert set(tenant_profiles.FAMILY) == set(PLATFORMS)
+    assert set(tenant_profiles.PLAN) == set(tenant_profiles.FAMILIES) == set(Family)
+
+
+def test_family_of_reads_the_platform_its_name_or_a_family_name() -> None:
+    assert family_of(platform("android-work-profile")) is Family.ANDROID
+    assert family_of("android-fully-managed") is Family.ANDROID
+    assert family_of("android") is Family.ANDROID
+    with pytest.raises(UnsupportedError, match="unknown platform 'blackberry'"):
+        family_of("blackberry")
