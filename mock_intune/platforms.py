@@ -1,4 +1,10 @@
-"""Device platforms as data: how each one appears in Graph and how Intune treats it."""
+"""Device platforms as data: how each one appears in Graph and how Intune treats it.
+
+This is the one place mock Intune declares its platforms: the enrollment `platform` values (the
+`Platform` members), each platform's Graph names (`operatingSystem`, `manufacturer`,
+`deviceType`, default `deviceEnrollmentType`, the `@odata.type` name family of its profile
+types) and its notification rule. Other modules read `TRAITS`; none compares platform names.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +13,8 @@ from enum import StrEnum
 
 
 class Platform(StrEnum):
+    """Platforms as a device names itself when it enrolls (`/device/v1/enroll` `platform`)."""
+
     IOS = "ios"
     ANDROID = "android"
     WINDOWS = "windows"
@@ -22,19 +30,53 @@ class PlatformTraits:
     #: iOS: any change to a policy that uses derived credentials prompts the user to open
     #: Company Portal; Android (Entrust, Intercede) and Windows do not need the app opened.
     notify_on_policy_change: bool
+    #: The start of the `@odata.type` name (after `microsoft.graph.`) of this platform's
+    #: device-configuration types: `iosVpnConfiguration`, `androidDeviceOwnerWiFi...`.
+    profile_type_prefix: str
+    #: `managedDevice.deviceType`: the default, and overrides by lower-case model prefix (first
+    #: match wins).
+    device_type_default: str
+    device_type_by_model: tuple[tuple[str, str], ...] = ()
 
     def device_type(self, model: str) -> str:
-        if self.operating_system == "iOS":
-            return "iPad" if model.lower().startswith("ipad") else "iPhone"
-        if self.operating_system == "Android":
-            return "androidEnterprise"
-        return "desktop"
+        lower = model.lower()
+        return next(
+            (kind for prefix, kind in self.device_type_by_model if lower.startswith(prefix)),
+            self.device_type_default,
+        )
+
+    def owns_profile_type(self, odata_type: str) -> bool:
+        """Whether a Graph profile type's name belongs to this platform's name family."""
+        name = odata_type.removeprefix("#").removeprefix("microsoft.graph.")
+        return name.startswith(self.profile_type_prefix)
 
 
 TRAITS: dict[Platform, PlatformTraits] = {
-    Platform.IOS: PlatformTraits("iOS", "Apple", "userEnrollment", True),
-    Platform.ANDROID: PlatformTraits("Android", "", "androidEnterpriseFullyManaged", False),
-    Platform.WINDOWS: PlatformTraits("Windows", "", "windowsAzureADJoin", False),
+    Platform.IOS: PlatformTraits(
+        operating_system="iOS",
+        manufacturer="Apple",
+        default_enrollment_type="userEnrollment",
+        notify_on_policy_change=True,
+        profile_type_prefix="ios",
+        device_type_default="iPhone",
+        device_type_by_model=(("ipad", "iPad"),),
+    ),
+    Platform.ANDROID: PlatformTraits(
+        operating_system="Android",
+        manufacturer="",
+        default_enrollment_type="androidEnterpriseFullyManaged",
+        notify_on_policy_change=False,
+        profile_type_prefix="androidDeviceOwner",
+        device_type_default="androidEnterprise",
+    ),
+    Platform.WINDOWS: PlatformTraits(
+        operating_system="Windows",
+        manufacturer="",
+        default_enrollment_type="windowsAzureADJoin",
+        notify_on_policy_change=False,
+        profile_type_prefix="windows",
+        device_type_default="desktop",
+    ),
 }
 
 #: Graph `deviceEnrollmentType` members (beta).

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar, TypeVar
 
 from ..fields import Field, JsonObject, Text, TextList, object_schema, read_fields
-from ..platforms import Platform
+from ..platforms import TRAITS, Platform
 from ..problems import field_error
 
 GRAPH_NS = "#microsoft.graph."
@@ -104,9 +104,15 @@ P = TypeVar("P", bound=type[ProfileType])
 
 
 def register(cls: P) -> P:
-    """Class decorator: make a profile type known by its `@odata.type`."""
+    """Class decorator: make a profile type known by its `@odata.type`, which must belong to
+    its platform's type-name family (`platforms.TRAITS`)."""
     if cls.odata_type in REGISTRY:
         raise ValueError(f"profile type {cls.odata_type} registered twice")
+    if not TRAITS[cls.platform].owns_profile_type(cls.odata_type):
+        raise ValueError(
+            f"profile type {cls.odata_type} is not named like a {cls.platform.value} type "
+            f"({TRAITS[cls.platform].profile_type_prefix}...)"
+        )
     REGISTRY[cls.odata_type] = cls()
     return cls
 
