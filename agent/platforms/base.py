@@ -10,18 +10,20 @@ agent side (its store, which renderers apply) and the lab's tenant plan read it 
 Adding a platform
 -----------------
 - `agent/platforms/<name>.py`: a `Platform` subclass with `name` (registers it), `family`,
-  `store_type`, credential app, scope, `intune_os`, `min_os`, hooks. A new family also adds a member
-  to `Family` below.
+  `store_type`, credential app and scope, `intune_os`, `min_os`, hooks; imported in
+  `agent/platforms/__init__.py`. A new family also adds a `Family` member below (its value is
+  the wire name: mock Intune's `Platform` value and the store's `platform_family`).
 - `agent/payloads/<family>.py` (new family only): renderers whose base class sets `family`,
-  one `odata_type` per class (registering it in `RENDERERS`); import it in
+  one `odata_type` per class (registering it in `RENDERERS`); imported in
   `agent/payloads/__init__.py`.
-- `trust_store/stores/<family>_*.py` (new family only): the `CertificateStore` the platform's
-  `store_type` names.
+- `trust_store/stores/<family>_*.py` (new family only): the `CertificateStore` named by
+  `store_type`.
 - `mock_intune/platforms.py` (new family only): a `Platform` member and its `PlatformTraits`
-  (operatingSystem, manufacturer, deviceType, enrollment type, profile @odata.type prefix,
-  notification rule); `mock_intune/profiles/<family>_*.py`: its Graph profile types.
-- `lab/tenant_profiles.py` (new family only): a `FAMILIES` entry (trusted-root type, relying-party
-  app, the `PLAN` of profiles); `lab/usage.py` `USES`: what the lab does with the credential.
+  (operatingSystem, manufacturer, deviceType, default enrollment type, profile @odata.type
+  prefix, notification rule); `mock_intune/profiles/<family>_*.py`: its Graph profile types.
+- `lab/tenant_profiles.py` (new family only): a `FAMILIES` entry (trusted-root type and fields,
+  relying-party app, the `PLAN` of profiles); `lab/usage.py` `USES`: what the lab does with the
+  credential; `lab/matrix.py` `DEVICES`: a device model of the new platform.
 - `agent/issuers/purebred.py` `HAND_OVER` (new family only, if Purebred supports it).
 """
 
