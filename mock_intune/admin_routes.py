@@ -1,4 +1,4 @@
-"""Lab-only routes beside the shared admin kit (`trust_store.webapp.admin_app`): the email
+"""Lab-only routes beside the shared admin kit (`servicekit.webapp.admin_app`): the email
 outbox. Also the shared kit's own routes, as documentation for the OpenAPI document."""
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ ROUTES = [
           response="EmailMessage", collection=True),
 ]  # fmt: skip
 
-#: Served by the shared server kit (`trust_store.webapp`); listed here for the document only.
+#: Served by the shared server kit (`servicekit.webapp`); listed here for the document only.
 SHARED_ROUTES = [
     Route("GET", "/openapi.json", _documented_elsewhere, "openapi", "This document", TAG),
     Route("GET", "/admin/history", _documented_elsewhere, "history",

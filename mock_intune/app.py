@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from servicekit.webapp import ServerState, base_app
 from trust_store.clock import Clock
 from trust_store.randomness import Randomness
-from trust_store.webapp import ServerState, base_app
 
 from . import admin_routes, device_routes, graph_directory, graph_routes
 from .env import SETTINGS, TENANT

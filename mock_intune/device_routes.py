@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from servicekit.problems import read_json
 from trust_store.clock import isoformat
-from trust_store.problems import read_json
 
 from .checkin_actions import decide
 from .devices import parse_checkin, parse_enroll, parse_status

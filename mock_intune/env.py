@@ -7,9 +7,9 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
+from servicekit.webapp import SERVER_STATE
 from trust_store.clock import Clock
 from trust_store.randomness import Randomness
-from trust_store.webapp import SERVER_STATE
 
 from .fields import JsonObject
 from .model import Tenant

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from trust_store.problems import read_json
+from servicekit.problems import read_json
 
 from .devices import UPN
 from .env import Env, collection, json, no_content

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from trust_store.problems import read_json
+from servicekit.problems import read_json
 
 from .assignments import parse_assign_body
 from .checkin_actions import hold

@@ -1,26 +1,31 @@
-"""Problem kinds that only mock Intune uses (the shared ones live in `trust_store.problems`)."""
+"""Mock Intune's problem catalogue `KINDS`: the generic kinds of `servicekit.problems.GENERIC`
+plus the Intune-only ones declared here, and `field_error`."""
 
 from __future__ import annotations
 
-from trust_store.problems import (
+from servicekit.problems import (
+    GENERIC,
     BadRequest,
     Conflict,
     NotFound,
     Problem,
+    ProblemCatalog,
     Unauthorized,
-    problem_type,
 )
 
-IssuerImmutable = problem_type(
+KINDS = ProblemCatalog("mock_intune", GENERIC)
+
+IssuerImmutable = KINDS.declare(
     "issuer-immutable", 400, "The derived-credential issuer is immutable"
 )
-DerivedCredentialEapType = problem_type(
+DerivedCredentialEapType = KINDS.declare(
     "derived-credential-eap-type",
     400,
     "Derived credential needs EAP-TLS, EAP-TTLS or PEAP",
 )
 
 __all__ = [
+    "KINDS",
     "BadRequest",
     "Conflict",
     "DerivedCredentialEapType",

@@ -10,7 +10,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from trust_store.webapp import DEFAULT_BODY_LIMIT
+from servicekit.webapp import DEFAULT_BODY_LIMIT
 
 ENV_PREFIX = "DCEMU_INTUNE_"
 

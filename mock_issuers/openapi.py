@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from servicekit.faults import MAX_LATENCY_MS
 from trust_store.problems import PROBLEM_JSON
 
 Json = dict[str, Any]
@@ -60,7 +61,7 @@ def raw_answer(media_type: str, description: str) -> Json:
     }
 
 
-#: What reading a request body can fail with (`trust_store.problems.read_json` and body limits).
+#: What reading a request body can fail with (`servicekit.problems.read_json` and body limits).
 BODY_PROBLEMS = ((400, "malformed"), (413, "too-large"), (415, "unsupported-media-type"))
 
 
@@ -99,13 +100,13 @@ def operation(
 
 
 _FAULTS = obj(
-    latencyMs={"type": "integer", "minimum": 0},
+    latencyMs={"type": "integer", "minimum": 0, "maximum": MAX_LATENCY_MS},
     errorRate={"type": "number", "minimum": 0, "maximum": 1},
     dropRate={"type": "number", "minimum": 0, "maximum": 1},
     paths=array(STRING),
 )
 
-#: What `trust_store.webapp.base_app` adds to every server: its OpenAPI and the admin sub-app.
+#: What `servicekit.webapp.base_app` adds to every server: its OpenAPI and the admin sub-app.
 SHARED_PATHS: dict[str, dict[str, Json]] = {
     "/openapi.json": {"get": operation("This document", {"200": json_answer("OpenAPI 3.1", {})})},
     "/admin/history": {

@@ -7,9 +7,9 @@ from aiohttp import web
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 
+from servicekit.problems import BadRequest, Unavailable
 from trust_store.ca import CertificateAuthority
 from trust_store.labpki import Hierarchy
-from trust_store.problems import BadRequest, Unavailable
 
 from .settings import PublicUrl
 from .wire import read_body

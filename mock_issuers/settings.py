@@ -12,7 +12,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from trust_store.webapp import DEFAULT_BODY_LIMIT
+from servicekit.webapp import DEFAULT_BODY_LIMIT
 
 
 class PublicUrlNotSet(RuntimeError):

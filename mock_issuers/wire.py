@@ -10,7 +10,7 @@ from typing import Any
 
 from aiohttp import web
 
-from trust_store.problems import BadRequest, Unauthorized, UnsupportedMedia, read_json
+from servicekit.problems import BadRequest, Unauthorized, UnsupportedMedia, read_json
 
 _WHITESPACE = re.compile(rb"\s+")
 

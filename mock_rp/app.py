@@ -12,11 +12,11 @@ import ssl
 from aiohttp import web
 from cryptography import x509
 
+from servicekit.webapp import Handler, ServerState, base_app
 from trust_store import tls
 from trust_store.clock import Clock
 from trust_store.labpki import Hierarchy, LabPKI, ServerCredential
 from trust_store.randomness import Randomness
-from trust_store.webapp import Handler, ServerState, base_app
 
 from .openapi import openapi_document
 from .problems import ClientCertificateRequired

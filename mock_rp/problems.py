@@ -1,19 +1,22 @@
-"""The problem kinds the relying party answers on `/app/*` (besides trust_store's generic ones)."""
+"""The relying party's problem catalogue `KINDS`: the generic kinds of
+`servicekit.problems.GENERIC` plus those it answers on `/app/*`, declared here."""
 
 from __future__ import annotations
 
-from trust_store.problems import problem_type
+from servicekit.problems import GENERIC, ProblemCatalog
 
-ClientCertificateRequired = problem_type(
+KINDS = ProblemCatalog("mock_rp", GENERIC)
+
+ClientCertificateRequired = KINDS.declare(
     "client-certificate-required", 401, "Client certificate required"
 )
-ClientCertificateUntrusted = problem_type(
+ClientCertificateUntrusted = KINDS.declare(
     "client-certificate-untrusted", 403, "Client certificate not trusted"
 )
-CredentialRevoked = problem_type("credential-revoked", 403, "Credential revoked")
-CredentialStatusUnknown = problem_type(
+CredentialRevoked = KINDS.declare("credential-revoked", 403, "Credential revoked")
+CredentialStatusUnknown = KINDS.declare(
     "credential-status-unknown", 403, "Credential status unknown"
 )
-CredentialStatusUnavailable = problem_type(
+CredentialStatusUnavailable = KINDS.declare(
     "credential-status-unavailable", 503, "Credential status unavailable"
 )

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 
 from cryptography.x509 import ObjectIdentifier
 
+from servicekit.webapp import DEFAULT_BODY_LIMIT
 from trust_store.oids import DERIVED_PIV_AUTH
-from trust_store.webapp import DEFAULT_BODY_LIMIT
 
 ENV_PREFIX = "DCEMU_RP_"
 _TRUE = ("1", "true", "yes", "on")

@@ -9,8 +9,8 @@ from typing import Any
 
 from cryptography import x509
 
+from servicekit.problems import BadRequest
 from trust_store.certprofiles import Subject
-from trust_store.problems import BadRequest
 
 from ..csr import CheckedCsr, check_csr
 from ..settings import CardAuthoritySettings

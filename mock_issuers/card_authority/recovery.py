@@ -6,11 +6,11 @@ from __future__ import annotations
 from aiohttp import web
 from cryptography import x509
 
+from servicekit.problems import Forbidden, Unauthorized
 from trust_store import validation
 from trust_store.clock import Clock
 from trust_store.errors import ChainValidationError
 from trust_store.oids import EKU_CLIENT_AUTH
-from trust_store.problems import Forbidden, Unauthorized
 
 from ..peer import client_certificate, common_name
 

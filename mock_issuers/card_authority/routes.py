@@ -6,8 +6,8 @@ import asyncio
 
 from aiohttp import web
 
+from servicekit.problems import read_json
 from trust_store.pem import certs_pem
-from trust_store.problems import read_json
 
 from ..revocation import parse_reason
 from ..wire import get_str, read_optional_json

@@ -12,12 +12,12 @@ from typing import Any
 
 from cryptography import x509
 
+from servicekit.problems import NotFound
 from trust_store import certprofiles as cp
 from trust_store.clock import Clock
 from trust_store.keys import PrivateKey
 from trust_store.labpki import LabPKI
 from trust_store.pem import cert_pem, certs_pem
-from trust_store.problems import NotFound
 from trust_store.randomness import Randomness
 
 from ..revocation import point_revocation_urls

@@ -12,7 +12,7 @@ import hmac
 from dataclasses import dataclass
 from typing import Any
 
-from trust_store.problems import BadRequest
+from servicekit.problems import BadRequest
 
 from ..kinds import (
     AttemptsExhausted,

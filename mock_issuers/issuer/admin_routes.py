@@ -9,7 +9,7 @@ import uuid
 
 from aiohttp import web
 
-from trust_store.problems import NotFound, read_json
+from servicekit.problems import NotFound, read_json
 
 from ..revocation import parse_reason
 from ..wire import read_optional_json

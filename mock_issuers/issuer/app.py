@@ -6,11 +6,11 @@ import ssl
 
 from aiohttp import web
 
+from servicekit.problems import NotFound
+from servicekit.webapp import ServerState, base_app
 from trust_store.clock import Clock
 from trust_store.labpki import LabPKI
-from trust_store.problems import NotFound
 from trust_store.randomness import Randomness
-from trust_store.webapp import ServerState, base_app
 
 from ..revocation import add_revocation_routes
 from ..serving import PUBLIC_URL, https_context

@@ -7,9 +7,9 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
+from servicekit.problems import NotFound, read_json
 from trust_store.clock import isoformat
 from trust_store.pkcs import certs_only
-from trust_store.problems import NotFound, read_json
 
 from ..wire import b64decode, b64encode, bearer_token, get_str, read_body
 from .activation import ActivationRequest, activate

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 from cryptography import x509
 
-from trust_store.problems import NotFound, Unauthorized
+from servicekit.problems import NotFound, Unauthorized
 from trust_store.randomness import Randomness
 
 from .base import Issuer

@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from trust_store.problems import Unavailable
+from servicekit.problems import Unavailable
 
 from ..settings import PublicUrl
 from .upstream import Upstream, UpstreamError

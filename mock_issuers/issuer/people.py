@@ -15,9 +15,9 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
+from servicekit.problems import BadRequest
 from trust_store.certprofiles import Subject
 from trust_store.clock import isoformat
-from trust_store.problems import BadRequest
 
 from .holder import CardHolder
 

@@ -7,8 +7,8 @@ from typing import Any
 
 from aiohttp import web
 
+from servicekit.problems import read_json
 from trust_store.clock import isoformat
-from trust_store.problems import read_json
 
 from ..kinds import CardRequired
 from ..peer import client_certificate

@@ -21,8 +21,8 @@ from typing import Any
 
 from cryptography import x509
 
+from servicekit.problems import BadRequest
 from trust_store.ca import CertificateAuthority
-from trust_store.problems import BadRequest
 
 from ..kinds import CsrInvalid, RekeyNotDue
 from ..wire import b64decode, get_obj, get_str

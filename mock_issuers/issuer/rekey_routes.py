@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from servicekit.problems import read_json
 from trust_store.pkcs import certs_only
-from trust_store.problems import read_json
 
 from ..peer import client_certificate
 from ..wire import b64encode

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from trust_store.problems import Unauthorized
+from servicekit.problems import Unauthorized
 from trust_store.randomness import Randomness
 
 from .holder import CardHolder

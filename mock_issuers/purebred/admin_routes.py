@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from trust_store.problems import BadRequest, read_json
+from servicekit.problems import BadRequest, read_json
 
 from ..issuer.admin_routes import add_admin_routes as add_core_admin_routes
 from ..wire import get_optional_str

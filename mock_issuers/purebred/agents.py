@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 
-from trust_store.problems import BadRequest, NotFound
+from servicekit.problems import BadRequest, NotFound
 
 from ..issuer.holder import CardHolder
 

@@ -21,10 +21,10 @@ from typing import Any
 
 from aiohttp import web
 
+from servicekit.webapp import ServerState, base_app
 from trust_store.clock import Clock
 from trust_store.labpki import LabPKI
 from trust_store.randomness import Randomness
-from trust_store.webapp import ServerState, base_app
 
 from ..issuer.app import issuer_ssl_context
 from ..issuer.service import ISSUER_SERVICE

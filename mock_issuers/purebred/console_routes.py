@@ -10,8 +10,8 @@ from typing import Any
 from aiohttp import web
 from cryptography import x509
 
+from servicekit.problems import BadRequest, Forbidden, read_json
 from trust_store.clock import isoformat
-from trust_store.problems import BadRequest, Forbidden, read_json
 
 from ..issuer.sessions import PortalSession
 from ..kinds import CardRequired

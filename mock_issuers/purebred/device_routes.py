@@ -18,8 +18,8 @@ from typing import Any
 
 from aiohttp import web
 
+from servicekit.problems import NotFound, json_object, read_json
 from trust_store.clock import isoformat
-from trust_store.problems import NotFound, json_object, read_json
 
 from ..issuer.device_routes import cacerts, simpleenroll
 from ..issuer.enrollment_state import DeviceInfo

@@ -1,25 +1,31 @@
-"""The problem kinds the Purebred server adds to docs/protocol.md (section "DISA Purebred").
+"""The problem kinds the Purebred server adds to docs/protocol.md (section "DISA Purebred"), in
+its catalogue `KINDS`.
 
-The card kinds (`card-required`, `card-untrusted`, ...) and the EST kinds (`csr-invalid`,
-`already-issued`) come from `mock_issuers.kinds`; the generic ones from `trust_store.problems`.
+`KINDS` builds on the issuers' catalogue (`mock_issuers.kinds.KINDS`: the card kinds
+`card-required`, `card-untrusted`, ..., the EST kinds `csr-invalid`, `already-issued`), which
+builds on the generic kinds of `servicekit.problems.GENERIC`.
 """
 
 from __future__ import annotations
 
-from trust_store.problems import problem_type
+from servicekit.problems import ProblemCatalog
 
-OtpInvalid = problem_type("otp-invalid", 403, "One-time passcode not recognised")
-OtpStepMismatch = problem_type("otp-step-mismatch", 403, "One-time passcode is for another step")
-OtpUserMismatch = problem_type("otp-user-mismatch", 403, "One-time passcode is for another user")
-OtpUsed = problem_type("otp-used", 409, "One-time passcode already used")
-OtpExpired = problem_type("otp-expired", 410, "One-time passcode expired")
-AgentNotRegistered = problem_type("agent-not-registered", 403, "Not a registered Purebred agent")
-ApplicantNotConfirmed = problem_type(
+from .. import kinds as issuer_kinds
+
+KINDS = ProblemCatalog("mock_issuers.purebred", issuer_kinds.KINDS)
+
+OtpInvalid = KINDS.declare("otp-invalid", 403, "One-time passcode not recognised")
+OtpStepMismatch = KINDS.declare("otp-step-mismatch", 403, "One-time passcode is for another step")
+OtpUserMismatch = KINDS.declare("otp-user-mismatch", 403, "One-time passcode is for another user")
+OtpUsed = KINDS.declare("otp-used", 409, "One-time passcode already used")
+OtpExpired = KINDS.declare("otp-expired", 410, "One-time passcode expired")
+AgentNotRegistered = KINDS.declare("agent-not-registered", 403, "Not a registered Purebred agent")
+ApplicantNotConfirmed = KINDS.declare(
     "applicant-not-confirmed", 409, "Applicant's identity not confirmed"
 )
-StepOutOfOrder = problem_type("step-out-of-order", 409, "Enrollment step out of order")
-FingerprintMismatch = problem_type(
+StepOutOfOrder = KINDS.declare("step-out-of-order", 409, "Enrollment step out of order")
+FingerprintMismatch = KINDS.declare(
     "fingerprint-mismatch", 403, "Pre-enrollment fingerprint does not match"
 )
-DeviceMismatch = problem_type("device-mismatch", 403, "Pre-enrollment belongs to another device")
-PreEnrollmentExpired = problem_type("pre-enrollment-expired", 410, "Pre-enrollment expired")
+DeviceMismatch = KINDS.declare("device-mismatch", 403, "Pre-enrollment belongs to another device")
+PreEnrollmentExpired = KINDS.declare("pre-enrollment-expired", 410, "Pre-enrollment expired")

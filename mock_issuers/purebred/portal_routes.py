@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from trust_store.problems import read_json
+from servicekit.problems import read_json
 
 from ..issuer.portal_routes import sign_in
 from ..wire import bearer_token

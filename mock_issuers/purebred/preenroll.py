@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from servicekit.problems import NotFound
 from trust_store.clock import isoformat
-from trust_store.problems import NotFound
 from trust_store.randomness import Randomness
 
 from ..issuer.enrollment_state import DeviceInfo, TransitionError

@@ -25,6 +25,7 @@ from agent.apps import (
 )
 from mock_rp import RpConfigError, RpSettings, create_app, server_ssl_context
 from mock_rp.app import VERIFIER
+from servicekit.webapp import SERVER_STATE
 from trust_store import certprofiles as cp
 from trust_store import tls
 from trust_store.clock import ManualClock
@@ -36,7 +37,6 @@ from trust_store.problems import PROBLEM_JSON, TYPE_BASE
 from trust_store.randomness import Randomness
 from trust_store.stores import CredentialRole, Identity
 from trust_store.stores.ios_keychain import SHARED_GROUP, IOSKeychain
-from trust_store.webapp import SERVER_STATE
 
 FIELD_APP = "gov.agency.fieldapp"
 ALICE = cp.Subject(

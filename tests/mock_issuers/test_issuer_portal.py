@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import datetime as dt
 
+from servicekit.webapp import SERVER_STATE, FaultPlan
 from tests.mock_issuers.conftest import Lab
 from tests.mock_issuers.testkit import SoftCard, expect_problem
 from trust_store import certprofiles as cp
 from trust_store.keys import KeyAlgorithm, generate_key
 from trust_store.ocsp import OcspResponder
-from trust_store.webapp import SERVER_STATE, FaultPlan
 
 
 async def test_sign_in_answers_the_card_user(lab: Lab) -> None:

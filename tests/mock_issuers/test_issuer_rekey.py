@@ -22,6 +22,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509 import ocsp as x509_ocsp
 from cryptography.x509.oid import NameOID
 
+from servicekit.problems import Problem
 from tests.mock_issuers.conftest import Device, Lab
 from tests.mock_issuers.testkit import (
     SoftCard,
@@ -38,7 +39,6 @@ from trust_store import ocsp
 from trust_store.ca import CertStatus
 from trust_store.clock import ManualClock
 from trust_store.oids import DERIVED_PIV_AUTH, MS_UPN
-from trust_store.problems import Problem
 
 UPDATES = "/device/v1/credential/updates"
 REKEY = "/device/v1/credential/rekey"

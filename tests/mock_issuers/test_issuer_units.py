@@ -21,13 +21,13 @@ from mock_issuers.settings import (
     PublicUrl,
     PublicUrlNotSet,
 )
+from servicekit.webapp import SERVER_STATE
 from tests.mock_issuers.testkit import scan_qr
 from trust_store import certprofiles as cp
 from trust_store.clock import ManualClock
 from trust_store.keys import KeyAlgorithm, generate_key
 from trust_store.labpki import LabPKI
 from trust_store.randomness import Randomness
-from trust_store.webapp import SERVER_STATE
 
 NOW = dt.datetime(2026, 1, 5, 9, 0, tzinfo=dt.UTC)
 

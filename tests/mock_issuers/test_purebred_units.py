@@ -21,11 +21,11 @@ from mock_issuers.purebred.preenroll import (
     normalise_fingerprint,
 )
 from mock_issuers.purebred.settings import PurebredSettings
+from servicekit.problems import Problem
+from servicekit.webapp import SERVER_STATE
 from trust_store.clock import ManualClock
 from trust_store.labpki import LabPKI
-from trust_store.problems import Problem
 from trust_store.randomness import Randomness
-from trust_store.webapp import SERVER_STATE
 
 ALICE = uuid.UUID(int=1)
 BOB = uuid.UUID(int=2)

@@ -25,11 +25,11 @@ from mock_issuers.issuer.rekey import (
 )
 from mock_issuers.issuer.service import IssuerService
 from mock_issuers.settings import IssuerSettings
+from servicekit.problems import BadRequest
 from trust_store import certprofiles as cp
 from trust_store.clock import ManualClock
 from trust_store.keys import KeyAlgorithm, generate_key
 from trust_store.labpki import LabPKI
-from trust_store.problems import BadRequest
 from trust_store.randomness import Randomness
 
 NOW = dt.datetime(2026, 1, 5, 9, 0, tzinfo=dt.UTC)

@@ -1,64 +1,43 @@
-"""What every mock server shares: the problem middleware, body limits, request history, fault
-plans (pebble-style chaos switched by settings), the admin sub-application and OpenAPI serving.
+"""The base application every mock server builds on: the problem middleware, body limits,
+request history, fault plans, the admin sub-application and OpenAPI serving.
 
-Servers build their `web.Application` with `base_app(...)`, add their routes, and mount
-`admin_app(...)` under `/admin/`.
+Servers build their `web.Application` with `base_app(state, body_limit)` and add their routes;
+`base_app` mounts `admin_app(state)` under `/admin/` and serves `state.openapi` at
+`/openapi.json`.
 """
 
 from __future__ import annotations
 
-import asyncio
 import collections
-import datetime as dt
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from aiohttp import web
 
-from .clock import Clock, isoformat
-from .problems import BadRequest, Problem, problem_middleware, problem_type, read_json
-from .randomness import Randomness
+from trust_store.clock import Clock, isoformat
+from trust_store.randomness import Randomness
+
+from .faults import FaultPlan
+from .problems import BadRequest, Handler, problem_middleware, read_json
 
 DEFAULT_BODY_LIMIT = 64 * 1024
+#: Bounds of a server's body limit when it comes from the environment.
+MIN_BODY_LIMIT = 1024
+MAX_BODY_LIMIT = 64 * 1024 * 1024
 
-FaultInjected = problem_type("fault-injected", 503, "Fault injected")
-
-
-@dataclass
-class FaultPlan:
-    """Deliberate misbehaviour, off by default. `error_rate` and `drop_rate` are 0..1."""
-
-    latency_ms: int = 0
-    error_rate: float = 0.0
-    drop_rate: float = 0.0
-    #: Only requests whose path starts with one of these are affected (all when empty).
-    paths: list[str] = field(default_factory=list)
-
-    @classmethod
-    def from_json(cls, d: dict[str, Any]) -> FaultPlan:
-        plan = cls(
-            latency_ms=int(d.get("latencyMs", 0)),
-            error_rate=float(d.get("errorRate", 0.0)),
-            drop_rate=float(d.get("dropRate", 0.0)),
-            paths=[str(p) for p in d.get("paths", [])],
-        )
-        if plan.latency_ms < 0 or not (0 <= plan.error_rate <= 1) or not (0 <= plan.drop_rate <= 1):
-            raise ValueError("latencyMs must be >= 0 and rates within 0..1")
-        return plan
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "latencyMs": self.latency_ms,
-            "errorRate": self.error_rate,
-            "dropRate": self.drop_rate,
-            "paths": self.paths,
-        }
-
-    def applies(self, path: str) -> bool:
-        return not path.startswith("/admin/") and (
-            not self.paths or any(path.startswith(p) for p in self.paths)
-        )
+__all__ = [
+    "DEFAULT_BODY_LIMIT",
+    "MAX_BODY_LIMIT",
+    "MIN_BODY_LIMIT",
+    "SERVER_STATE",
+    "FaultPlan",
+    "Handler",
+    "HistoryEntry",
+    "ServerState",
+    "admin_app",
+    "base_app",
+]
 
 
 @dataclass
@@ -87,8 +66,6 @@ class ServerState:
 
 SERVER_STATE = web.AppKey("server_state", ServerState)
 
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-
 
 def _history_middleware(state: ServerState) -> Any:
     @web.middleware
@@ -114,17 +91,7 @@ def _history_middleware(state: ServerState) -> Any:
 def _fault_middleware(state: ServerState) -> Any:
     @web.middleware
     async def faults(request: web.Request, handler: Handler) -> web.StreamResponse:
-        plan = state.faults
-        if plan.applies(request.path):
-            if plan.latency_ms:
-                # Fault latency is the one real wait in the lab: it exists to slow real clients.
-                await asyncio.sleep(plan.latency_ms / 1000)
-            if plan.drop_rate and state.rand.token_bytes(1)[0] < plan.drop_rate * 256:
-                if request.transport is not None:
-                    request.transport.close()
-                raise FaultInjected("connection dropped by fault plan")
-            if plan.error_rate and state.rand.token_bytes(1)[0] < plan.error_rate * 256:
-                raise FaultInjected("request rejected by fault plan", retryable=True)
+        await state.faults.apply(request, state.rand)
         return await handler(request)
 
     return faults
@@ -159,7 +126,7 @@ def admin_app(state: ServerState) -> web.Application:
         body = await read_json(request)
         try:
             state.faults = FaultPlan.from_json(body)
-        except (TypeError, ValueError) as e:
+        except (TypeError, ValueError, OverflowError) as e:
             raise BadRequest(str(e)) from e
         return web.json_response(state.faults.to_json())
 
@@ -179,13 +146,3 @@ def admin_app(state: ServerState) -> web.Application:
     admin.router.add_post("/reset", reset)
     admin.router.add_get("/time", time)
     return admin
-
-
-def require(cond: bool, problem: type[Problem], detail: str) -> None:
-    """Raise `problem(detail)` unless `cond` holds (for short field checks in handlers)."""
-    if not cond:
-        raise problem(detail)
-
-
-def utcnow_iso(clock: Clock, plus: dt.timedelta = dt.timedelta(0)) -> str:
-    return isoformat(clock.now() + plus)
