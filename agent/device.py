@@ -5,25 +5,32 @@ no thread, task or HTTP session of its own."""
 from __future__ import annotations
 
 import json
-import secrets
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from cryptography import x509
 from keyring.backend import KeyringBackend
 
 from trust_store.clock import Clock
 from trust_store.pem import write_private
+from trust_store.randomness import Randomness
 from trust_store.secrets import FileKeyring, MemoryKeyring
 from trust_store.stores import CertificateStore
 from trust_store.stores.android_keychain import AndroidKeyChain
 
+from .apps import ManagedApp
 from .camera import Camera, ScreenReader
+from .companion import CompanionApp, companion_from_json
 from .enrollment import EnrollmentMachine
 from .payloads import Artifact
 from .platforms import Platform, platform
 
+#: The keyring service under which every per-device secret is kept.
 SECRET_SERVICE = "dcemu-device"
+#: The state directory's index, written after everything it names, by rename (atomic).
+INDEX = "device.json"
 
 
 @dataclass
@@ -43,10 +50,18 @@ class DeviceSpec:
 
 
 class Device:
-    def __init__(self, spec: DeviceSpec, clock: Clock, state_dir: Path | None = None) -> None:
+    def __init__(
+        self,
+        spec: DeviceSpec,
+        clock: Clock,
+        state_dir: Path | None = None,
+        rand: Randomness | None = None,
+    ) -> None:
         self.spec = spec
         self.clock = clock
         self.state_dir = state_dir
+        #: Tokens, nonces and passwords the device makes (key material aside): seedable.
+        self.rand = rand or Randomness()
         self.platform: Platform = platform(spec.platform)
         self.camera = Camera(blocked_by_policy=spec.camera_blocked)
         self.machine = EnrollmentMachine(clock)
@@ -57,8 +72,15 @@ class Device:
         #: What was last reported to Intune per policy id: (version, status, detail).
         self.reported: dict[str, tuple[Any, str, str]] = {}
         self.notifications: list[dict[str, str]] = []
+        #: Why the last sync could not reach Intune ({"code", "reason"}), or None.
+        self.sync_failure: dict[str, str] | None = None
+        #: Windows: the issuer whose provider app the user installed (Intune never asks there).
+        self.provider_app: str | None = None
+        #: Companion apps an issuer's workflow installed (the Purebred app), by app id.
+        self.apps: dict[str, CompanionApp] = {}
         self._store: CertificateStore | None = None
         self._keyring: KeyringBackend | None = None
+        self._credential_client: ManagedApp | None = None
 
     # --- identity -----------------------------------------------------------------------------
     @property
@@ -95,11 +117,16 @@ class Device:
         """A per-device secret (key-encryption password, PKCS#12 passwords) from the keyring."""
         value: str | None = self.keyring.get_password(SECRET_SERVICE, f"{self.id}/{name}")
         if value is None and create:
-            value = secrets.token_urlsafe(24)
+            value = self.rand.token_urlsafe(24)
             self.keyring.set_password(SECRET_SERVICE, f"{self.id}/{name}", value)
         if value is None:
             raise KeyError(name)
         return value
+
+    @property
+    def kek(self) -> bytes:
+        """The key-encryption key for private keys the device persists."""
+        return self.secret("key-encryption").encode()
 
     @property
     def store(self) -> CertificateStore:
@@ -109,6 +136,19 @@ class Device:
             self._attach_user(self._store)
         return self._store
 
+    def credential_client(self, anchors: Sequence[x509.Certificate]) -> ManagedApp:
+        """The credential app as a mutual-TLS client with the installed credential (MyID
+        re-key); built once, and again only when the store is replaced."""
+        client = self._credential_client
+        if client is None or client.store is not self.store:
+            client = ManagedApp(self.platform.credential_app, self.store, anchors, self.clock)
+            self._credential_client = client
+        return client
+
+    def install_app(self, app: CompanionApp) -> CompanionApp:
+        self.apps[app.app_id] = app
+        return app
+
     def _attach_user(self, store: CertificateStore) -> None:
         """The device's user answers the store's prompts (Android certificate access)."""
         if isinstance(store, AndroidKeyChain):
@@ -117,34 +157,35 @@ class Device:
 
     # --- persistence --------------------------------------------------------------------------
     def save(self) -> None:
+        """Write the device's state as one unit: the artifacts first, then the index
+        (`device.json`) written to a temporary file and renamed into place, so a crash at any
+        moment leaves either the previous state or the new one, never a mix."""
         if self.state_dir is None:
             return
         kek = self.secret("key-encryption").encode()
+        for art in self.applied.values():
+            write_private(self.state_dir / "artifacts" / art.filename, art.content)
         doc: dict[str, Any] = {
             "spec": asdict(self.spec),
             "mdm": self.mdm,
             "machine": self.machine.to_json(),
             "store": self.store.to_json(kek),
             "applied": {
-                k: {
-                    **{
-                        f: getattr(a, f)
-                        for f in ("policy_id", "kind", "filename", "media_type", "summary")
-                    }
-                }
-                for k, a in self.applied.items()
+                k: {f: getattr(a, f) for f in ARTIFACT_FIELDS} for k, a in self.applied.items()
             },
             "notifications": self.notifications,
             "profileErrors": self.profile_errors,
+            "reported": {k: list(v) for k, v in self.reported.items()},
+            "providerApp": self.provider_app,
+            "syncFailure": self.sync_failure,
+            "apps": {k: {"kind": a.kind, **a.to_json(kek)} for k, a in self.apps.items()},
         }
-        write_private(self.state_dir / "device.json", json.dumps(doc, indent=1).encode())
-        for art in self.applied.values():
-            write_private(self.state_dir / "artifacts" / art.filename, art.content)
+        write_private(self.state_dir / INDEX, json.dumps(doc, indent=1).encode())  # by rename
 
     @classmethod
-    def load(cls, state_dir: Path, clock: Clock) -> Device:
-        doc = json.loads((state_dir / "device.json").read_text())
-        dev = cls(DeviceSpec(**doc["spec"]), clock, state_dir)
+    def load(cls, state_dir: Path, clock: Clock, rand: Randomness | None = None) -> Device:
+        doc = json.loads((state_dir / INDEX).read_text())
+        dev = cls(DeviceSpec(**doc["spec"]), clock, state_dir, rand)
         dev.mdm = dict(doc["mdm"])
         dev.machine = EnrollmentMachine.from_json(doc["machine"], clock)
         kek = dev.secret("key-encryption", create=False).encode()
@@ -157,4 +198,12 @@ class Device:
             )
         dev.notifications = list(doc.get("notifications", []))
         dev.profile_errors = dict(doc.get("profileErrors", {}))
+        dev.reported = {k: (v[0], v[1], v[2]) for k, v in doc.get("reported", {}).items()}
+        dev.provider_app = doc.get("providerApp")
+        dev.sync_failure = doc.get("syncFailure")
+        for app_id, app_doc in doc.get("apps", {}).items():
+            dev.apps[app_id] = companion_from_json(app_doc, dev, kek)
         return dev
+
+
+ARTIFACT_FIELDS = ("policy_id", "kind", "filename", "media_type", "summary")

@@ -31,13 +31,13 @@ class IntuneChannel:
     async def enroll(self, device: Device) -> None:
         if device.mdm.get("checkinToken"):
             return
-        doc = await self.transport.json(
+        doc = await self.transport.json_object(
             "POST",
             f"{self.base_url}/device/v1/enroll",
             json={
                 "deviceName": device.spec.name,
                 "upn": device.upn,
-                "platform": device.platform.intune_os.lower(),
+                "platform": device.platform.family.value,
                 "osVersion": device.spec.os_version,
                 "model": device.spec.model,
                 "enrollmentType": device.spec.enrollment_type,
@@ -67,7 +67,7 @@ class IntuneChannel:
         }
 
     async def checkin(self, device: Device) -> CheckIn:
-        doc = await self.transport.json(
+        doc = await self.transport.json_object(
             "POST",
             f"{self.base_url}/device/v1/checkin",
             json={"credential": self.credential_report(device)},

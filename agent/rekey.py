@@ -5,7 +5,7 @@ person's DN or email changed). If it is, the device generates new keys, sends CS
 identities replace the old ones in the same scope under the same references (profiles that use
 the credential keep pointing at it). The issuer revokes the superseded certificates.
 
-    result = await rekey_if_due(device, transport, issuer_urls, narrate)
+    result = await rekey_if_due(device, transport, issuers, narrate)
 
 Never raises for what a tester should see as an outcome (no credential, issuer does not re-key,
 not due, refused, chain invalid): the `RekeyResult` says which, with the problem kind.
@@ -14,25 +14,23 @@ not due, refused, chain invalid): the `RekeyResult` says which, with the problem
 from __future__ import annotations
 
 import datetime as dt
-import weakref
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-import aiohttp
-
-from trust_store.errors import NoTrustedRootError, TrustStoreError
+from trust_store.errors import TrustStoreError
 from trust_store.keys import PrivateKey, generate_key
 from trust_store.oids import DERIVED_PIV_AUTH, EKU_EMAIL_PROTECTION
+from trust_store.pkcs import KeyAndCert, split_leaf
 from trust_store.stores import CertificateStore, CredentialRole, Identity
 
-from .apps import ManagedApp, NoCredentialError
+from .apps import NoCredentialError
 from .device import Device
 from .enrollment import Event
-from .errors import AgentError, EnrollmentError, UnsupportedError
+from .errors import AgentError, EnrollmentError, UnsupportedError, trust_failure_code
 from .est import device_csr
 from .http import Transport, mtls_session
-from .issuers import ISSUERS
+from .issuers import IssuerDirectory
 from .issuers.rekey import RekeyAnswer, RekeyOffer, fetch_offer, send_rekey
 
 Narrator = Callable[[Device, str], None]
@@ -69,42 +67,28 @@ class RekeyResult:
         return self.outcome is RekeyOutcome.REKEYED
 
 
-#: The credential app's mutual-TLS client per device; its TLS context is rebuilt only when the
-#: credential changes (a device asks at every sync).
-_CLIENTS: weakref.WeakKeyDictionary[Device, ManagedApp] = weakref.WeakKeyDictionary()
-
-
-def _credential_client(device: Device, transport: Transport) -> ManagedApp:
-    app = _CLIENTS.get(device)
-    if app is None or app.store is not device.store:
-        app = ManagedApp(
-            device.platform.credential_app, device.store, transport.anchors, device.clock
-        )
-        _CLIENTS[device] = app
-    return app
-
-
 async def rekey_if_due(
     device: Device,
     transport: Transport,
-    issuer_urls: Mapping[str, str],
+    issuers: IssuerDirectory,
     narrate: Narrator = _quiet,
 ) -> RekeyResult:
     """Ask the installed credential's issuer whether a re-key is due and, if so, re-key."""
-    app = _credential_client(device, transport)
+    app = device.credential_client(transport.anchors)
     try:
         current = app.identity()
     except NoCredentialError as e:
         return RekeyResult(RekeyOutcome.NO_CREDENTIAL, str(e))
     except AgentError as e:
         return _failed(device, narrate, e.code, str(e))
-    issuer_cls = ISSUERS.get(current.issuer)
-    if issuer_cls is None or not issuer_cls.auto_rekey:
+    issuer = issuers.get(current.issuer)
+    if issuer is None:
+        return _failed(
+            device, narrate, "no-issuer", f"the issuer {current.issuer!r} is not configured here"
+        )
+    if not issuer.auto_rekey:
         return RekeyResult(RekeyOutcome.NOT_OFFERED, f"{current.issuer} does not re-key by itself")
-    issuer = issuer_cls()
-    url = issuer_urls.get(issuer.name)
-    if url is None:
-        return _failed(device, narrate, "no-issuer", f"no URL for the issuer {issuer.name!r}")
+    url = issuer.url
     try:
         session = mtls_session(app.ssl_context())
     except AgentError as e:
@@ -130,10 +114,7 @@ async def rekey_if_due(
     except AgentError as e:
         return _failed(device, narrate, e.code, str(e))
     except TrustStoreError as e:
-        code = "no-trusted-root" if isinstance(e, NoTrustedRootError) else "chain-invalid"
-        return _failed(device, narrate, code, str(e))
-    except (aiohttp.ClientError, OSError) as e:  # TLS errors and timeouts are OSErrors
-        return _failed(device, narrate, "issuer-unreachable", f"{url}: {type(e).__name__}: {e}")
+        return _failed(device, narrate, trust_failure_code(e), str(e))
     finally:
         await session.close()
     _swap(device.store, new)
@@ -178,31 +159,24 @@ def _replacements(
     """One new identity per re-keyed role, with the old one's reference, label and scope."""
     new = []
     for role, key in keys.items():
-        certs = answer.certificates.get(role.value, [])
-        # PKCS#7 holds a SET of certificates: find the leaf by its key, not its position.
-        leaf = [c for c in certs if c.public_key() == key.public_key()]
-        if len(leaf) != 1:
+        found = split_leaf(answer.certificates.get(role.value, []), key)
+        if found is None:
             raise EnrollmentError(
                 f"the re-key answer holds no {role.value} certificate for the new key"
             )
+        leaf, cas = found
         old = _installed(device.store, current, role)
-        ref = old.ref if old else f"{offer.enrollment}-{role.value}".upper()
-        attrs = dict(old.attrs) if old else {}
-        attrs.update(rekeyReason=answer.reason, rekeyedFrom=old.thumbprint if old else "")
-        new.append(
-            Identity(
-                ref,
-                role,
-                key,
-                leaf[0],
-                tuple(c for c in certs if c is not leaf[0]),
-                old.label if old else f"Derived credential ({role.value})",
-                current.scope,
-                True,
-                current.issuer,
-                attrs,
-            )
+        ident = Identity.of(
+            old.ref if old else f"{offer.enrollment}-{role.value}".upper(),
+            role,
+            KeyAndCert(key, leaf, "", cas),
+            current.scope,
+            issuer=current.issuer,
+            label=old.label if old else f"Derived credential ({role.value})",
         )
+        ident.attrs.update(old.attrs if old else {})
+        ident.attrs.update(rekeyReason=answer.reason, rekeyedFrom=old.thumbprint if old else "")
+        new.append(ident)
     return new
 
 

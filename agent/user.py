@@ -4,7 +4,6 @@ in to an issuer's portal by mutual TLS with that card."""
 from __future__ import annotations
 
 import base64
-import secrets
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
@@ -15,6 +14,7 @@ from cryptography.hazmat.primitives.serialization import Encoding
 
 from trust_store.keys import KeyAlgorithm
 from trust_store.pkcs import from_pkcs12
+from trust_store.randomness import Randomness
 from trust_store.tls import client_context
 
 from .card import RETIRED_KM_SLOTS, Slot, SoftPIVCard
@@ -44,14 +44,16 @@ async def issue_card(
     pin: str,
     key_history: int = 2,
     auth_key: KeyAlgorithm = KeyAlgorithm.EC_P256,
+    rand: Randomness | None = None,
 ) -> User:
-    """Personalise a new PIV card at the agency's card management system."""
+    """Personalise a new PIV card at the agency's card management system (`rand`: where the
+    one-time PKCS#12 transfer password comes from; seed it to repeat a run)."""
     card = SoftPIVCard(pin=pin)
     csrs = {
         "pivAuthentication": card.generate_key_pair(Slot.PIV_AUTH, auth_key, name),
         "digitalSignature": card.generate_key_pair(Slot.DIGITAL_SIGNATURE, auth_key, name),
     }
-    p12_password = secrets.token_urlsafe(16)
+    p12_password = (rand or Randomness()).token_urlsafe(16)
     body = {
         "user": {"name": name, "upn": upn, "email": email},
         "csrs": {
@@ -60,7 +62,7 @@ async def issue_card(
         "keyManagementHistory": key_history,
         "p12Password": p12_password,
     }
-    doc = await transport.json(
+    doc = await transport.json_object(
         "POST", f"{card_authority_url}/admin/cards", json=body, during="card issuance"
     )
     card.card_uuid = uuid.UUID(doc["cardUuid"])
@@ -104,7 +106,7 @@ class PortalSession:
         return {"Authorization": f"Bearer {self.token}"}
 
     async def request_enrollment(self) -> EnrollmentOffer:
-        doc = await self._transport.json(
+        doc = await self._transport.json_object(
             "POST",
             f"{self.base_url}/portal/enrollments",
             json={},
@@ -122,7 +124,7 @@ class PortalSession:
         return EnrollmentOffer(doc["id"], png, doc.get("password"), doc["expiresAt"])
 
     async def enrollment_status(self, enrollment_id: str) -> dict[str, Any]:
-        doc: dict[str, Any] = await self._transport.json(
+        doc: dict[str, Any] = await self._transport.json_object(
             "GET",
             f"{self.base_url}/portal/enrollments/{enrollment_id}",
             headers=self._auth,
@@ -151,7 +153,7 @@ class Workstation:
         ctx = client_context(self.transport.anchors, client_chain=chain, client_key=key)
         session = mtls_session(ctx)
         try:
-            doc = await self.transport.json(
+            doc = await self.transport.json_object(
                 "POST", f"{portal_url}/portal/session", session=session, during="portal sign-in"
             )
         except BaseException:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import re
 import sys
 from pathlib import Path
@@ -12,7 +13,8 @@ from agent.errors import UnsupportedError
 from agent.payloads.known_issues import KNOWN_ISSUES, resolve
 
 from .demo import run_demo, select
-from .matrix import DEVICES, ISSUERS
+from .matrix import DEVICES, issuer_names
+from .settings import LabSettings, LabSettingsError
 
 #: A numbered step of the demo's narration (`  7. ...`), hidden by --quiet.
 STEP_LINE = re.compile(r"^\s*\d+\. ")
@@ -37,7 +39,7 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument(
         "--issuer",
         action="append",
-        choices=ISSUERS,
+        choices=issuer_names(),
         default=[],
         help="run only this issuer (repeat for more; default: all)",
     )
@@ -70,7 +72,8 @@ def main(argv: list[str] | None = None) -> int:
 
         try:
             known = resolve(disable=args.known_issue_off)
-        except UnsupportedError as e:
+            settings = LabSettings.from_env(os.environ)
+        except (UnsupportedError, LabSettingsError) as e:
             print(f"dcemu demo: {e}", file=sys.stderr)
             return 2
         result = asyncio.run(
@@ -81,6 +84,7 @@ def main(argv: list[str] | None = None) -> int:
                 echo=echo,
                 combos=select(args.issuer, args.platform),
                 known_issues=known,
+                settings=settings,
             )
         )
         return 0 if result.ok else 1

@@ -28,20 +28,14 @@ from agent.enrollment import State
 from agent.payloads.known_issues import DEFAULT_KNOWN_ISSUES
 from agent.user import User
 
-from .matrix import SUPPORTED, UNSUPPORTED, Combo
+from .matrix import Combo, supported, unsupported
 from .report import check_entry, device_entry, write_report
+from .settings import LabSettings
 from .tenant_profiles import FAMILY
 from .usage import UsageContext, use_credential
 from .world import Lab
 
 Echo = Callable[[str], None]
-
-#: The user whose devices enroll with each issuer (each issuer is its own tenant).
-USERS = {
-    "entrust": ("Alice Smith", "alice@corp.example"),
-    "intercede": ("Bob Jones", "bob@corp.example"),
-    "purebred": ("Carol Diaz", "carol@corp.example"),
-}
 
 
 @dataclass
@@ -58,7 +52,7 @@ def select(
     want_i, want_p = set(issuers), set(platforms)
     return [
         c
-        for c in (combos if combos is not None else SUPPORTED)
+        for c in (combos if combos is not None else supported())
         if (not want_i or c.issuer in want_i) and (not want_p or c.platform in want_p)
     ]
 
@@ -71,8 +65,9 @@ async def run_demo(
     echo: Echo = print,
     combos: list[Combo] | None = None,
     known_issues: frozenset[str] = DEFAULT_KNOWN_ISSUES,
+    settings: LabSettings | None = None,
 ) -> DemoResult:
-    combos = SUPPORTED if combos is None else combos
+    combos = supported() if combos is None else combos
     started = time.perf_counter()
     issuers = tuple(dict.fromkeys(c.issuer for c in combos))
     n = 0
@@ -85,7 +80,11 @@ async def run_demo(
     echo("dcemu demo: derived PIV credentials (NIST SP 800-157) end to end, on loopback\n")
     result = DemoResult()
     async with Lab.start(
-        issuers=issuers, seed=seed, state_dir=state_dir, known_issues=known_issues
+        issuers=issuers,
+        seed=seed,
+        state_dir=state_dir,
+        known_issues=known_issues,
+        settings=settings,
     ) as lab:
         _announce(lab, issuers, step)
         for issuer in issuers:
@@ -127,7 +126,7 @@ async def _tenant_for(lab: Lab, issuer: str, step: Echo) -> User:
     for family, made in setup.profiles.items():
         names = ", ".join(k for k in made if not k.endswith("root"))
         step(f"admin: {family}: trusted roots (derived root, RADIUS root) and {names}")
-    name, upn = USERS.get(issuer, ("Dana Lee", f"dana.{issuer}@corp.example"))
+    name, upn = lab.issuer(issuer).demo_user or ("Dana Lee", f"dana.{issuer}@corp.example")
     user = await lab.new_user(name, upn)
     step(f"agency: PIV card issued to {user.name} (card UUID {user.card.card_uuid}), PIN set")
     return user
@@ -187,5 +186,5 @@ def _print_summary(echo: Echo, devices: list[dict[str, Any]], summary: dict[str,
     )
     if summary["knownIssues"]:
         echo(f"  known issues reproduced: {', '.join(summary['knownIssues'])}")
-    for (issuer, platform), why in sorted(UNSUPPORTED.items()):
+    for (issuer, platform), why in sorted(unsupported().items()):
         echo(f"  not run: {issuer} on {platform}: {why}")

@@ -1,9 +1,10 @@
 """Which issuer x platform combinations the lab runs, and why the others do not run.
 
-The contract tests and the demo read this table. Every issuer Intune supports for derived
-credentials (DISA Purebred, Entrust, Intercede) runs on every platform Intune supports them on
-(iOS/iPadOS, Android Enterprise fully managed and corporate-owned work profile, Windows 10/11);
-`UNSUPPORTED` holds the combinations the documents exclude, with the reason a tester reads.
+The contract tests and the demo read this table. It is computed from the issuer plugins
+(`lab.issuers`: each says which platforms it runs on, with notes) and the device models below
+(one per platform Intune supports derived credentials on: iOS/iPadOS, Android Enterprise fully
+managed and corporate-owned work profile, Windows 10/11). `unsupported()` holds the combinations
+the documents exclude, with the reason a tester reads.
 """
 
 from __future__ import annotations
@@ -11,8 +12,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from agent.device import DeviceSpec
+from mock_intune.derived_credentials import Issuer as IntuneIssuer
 
-ISSUERS = ("entrust", "intercede", "purebred")
+from .issuers import ISSUER_PLUGINS
+
+
+def issuer_names() -> tuple[str, ...]:
+    """Every issuer the lab can run (its plugins), in registration order."""
+    return tuple(ISSUER_PLUGINS)
 
 
 @dataclass(frozen=True)
@@ -30,11 +37,6 @@ DEVICES = (
     DeviceModel("windows", "10.0.22631", "Surface Laptop 5", "Surface"),
 )
 
-#: Networks a device needs to reach an issuer. Purebred answers only on the on-premises network
-#: (corporate Wi-Fi or VPN); the lab's devices are on the corporate Wi-Fi's enrollment SSID.
-ISSUER_NETWORKS: dict[str, tuple[str, ...]] = {"purebred": ("corporate-wifi",)}
-
-
 @dataclass(frozen=True)
 class Combo:
     issuer: str
@@ -44,6 +46,8 @@ class Combo:
     device_name: str
     #: Remarks a tester should read next to this combination's results.
     notes: tuple[str, ...] = field(default=())
+    #: Networks the device is on besides the internet (what the issuer needs).
+    networks: tuple[str, ...] = field(default=())
 
     @property
     def id(self) -> str:
@@ -57,35 +61,30 @@ class Combo:
             os_version=self.os_version,
             model=self.model,
             upn=upn,
-            networks=["internet", *ISSUER_NETWORKS.get(self.issuer, ())],
+            networks=["internet", *self.networks],
         )
 
 
-NOTES: dict[tuple[str, str], tuple[str, ...]] = {
-    ("purebred", "android-fully-managed"): (
-        "the Intune admin center labels Purebred '(iOS only)' while Microsoft's Purebred "
-        "documentation describes Android; the lab runs it",
-    ),
-    ("purebred", "android-work-profile"): (
-        "the Intune admin center labels Purebred '(iOS only)'; the lab runs it",
-    ),
-}
+def supported() -> list[Combo]:
+    """Every issuer x platform pair the lab runs, issuer by issuer."""
+    return [
+        Combo(
+            name,
+            d.platform,
+            d.os_version,
+            d.model,
+            f"QA-{d.short}-{name[:2].upper()}",
+            tuple(plugin.notes.get(d.platform, ())),
+            plugin.networks,
+        )
+        for name, plugin in ISSUER_PLUGINS.items()
+        for d in DEVICES
+        if plugin.runs_on(d.platform)
+    ]
 
-SUPPORTED: list[Combo] = [
-    Combo(
-        issuer,
-        d.platform,
-        d.os_version,
-        d.model,
-        f"QA-{d.short}-{issuer[:2].upper()}",
-        NOTES.get((issuer, d.platform), ()),
-    )
-    for issuer in ISSUERS
-    for d in DEVICES
-]
 
-#: (issuer or "*", platform) → the reason it does not run.
-UNSUPPORTED: dict[tuple[str, str], str] = {
+#: (issuer or "*", platform) → the reason it does not run: platforms the documents exclude.
+UNSUPPORTED_PLATFORMS: dict[tuple[str, str], str] = {
     ("*", "android-personal-work-profile"): (
         "Intune derived credentials are for Android Enterprise fully managed and corporate-owned "
         "work profile devices; a personally owned work profile is not supported"
@@ -95,7 +94,22 @@ UNSUPPORTED: dict[tuple[str, str], str] = {
         "credentials (the agent refuses older versions with this reason)"
     ),
     ("*", "macos"): "Intune offers no derived credentials for macOS",
-    ("xTec", "*"): (
-        "Intune's issuer enum lists xTec, but no public document describes its workflow"
-    ),
 }
+
+
+def unsupported() -> dict[tuple[str, str], str]:
+    """Every combination the lab does not run, with the reason: the platforms above, Intune
+    issuers no plugin emulates, and platforms a plugin does not run on."""
+    out = dict(UNSUPPORTED_PLATFORMS)
+    emulated = {p.client.intune_issuer for p in ISSUER_PLUGINS.values()}
+    for issuer in IntuneIssuer:
+        if issuer.value not in emulated:
+            out[(issuer.value, "*")] = (
+                f"Intune's issuer enum lists {issuer.value}, but no public document describes "
+                "its workflow"
+            )
+    for name, plugin in ISSUER_PLUGINS.items():
+        for d in DEVICES:
+            if not plugin.runs_on(d.platform):
+                out[(name, d.platform)] = f"{plugin.client.display} does not run on {d.platform}"
+    return out

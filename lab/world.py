@@ -11,66 +11,29 @@ tenant administrator. The demo, the tests and the load runner all build on this.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from agent import purebred_app
 from agent.credential_app import CredentialApp, Narrator
 from agent.device import Device, DeviceSpec
 from agent.enrollment import State
 from agent.http import Transport
 from agent.intune import IntuneChannel
-from agent.issuers.purebred import PurebredSite, RegistrationAgent, register_site, unregister_site
+from agent.issuers import IssuerDirectory
 from agent.payloads.known_issues import DEFAULT_KNOWN_ISSUES
 from agent.user import User, Workstation, issue_card
 from trust_store.clock import ManualClock
 from trust_store.labpki import LabPKI
 from trust_store.randomness import Randomness
 
-from .servers import PUREBRED_AGENT_UPN, LabServers
+from .issuers import IssuerPlugin, plugin_class
+from .servers import LabServers
+from .settings import LabSettings
 from .tenant import TenantAdmin
 from .tenant_profiles import FAMILY, PLAN, Roots, trusted_root
-
-
-def _deploy_purebred_app(device: Device, narrate: Narrator) -> None:
-    if not purebred_app.is_installed(device):
-        purebred_app.install(device, managed=True)
-        narrate(device, "Intune deploys the DISA Purebred app as a managed app")
-
-
-#: What a device needs before it can enroll with an issuer, by issuer.
-DEVICE_PREPARATION: dict[str, tuple[Callable[[Device, Narrator], None], ...]] = {
-    "purebred": (_deploy_purebred_app,),
-}
-
-
-async def _seat_purebred_agent(lab: Lab) -> None:
-    """Purebred enrolls under supervision: a registration agent with their own PIV card sits at
-    the console for the lab's devices."""
-    agent_user = await issue_card(
-        lab.transport,
-        lab.servers.card_authority_url,
-        name="Purebred Agent",
-        upn=PUREBRED_AGENT_UPN,
-        email=PUREBRED_AGENT_UPN,
-        pin="246810",
-        key_history=0,
-    )
-    console = lab.servers.portal_urls["purebred"]
-    register_site(
-        lab.servers.issuer_urls["purebred"],
-        PurebredSite(console, RegistrationAgent(agent_user, console, lab.transport)),
-    )
-
-
-#: Issuers that need people on the issuer's side at lab start (a Purebred agent at the console).
-ISSUER_DESKS: dict[str, Callable[[Lab], Awaitable[None]]] = {"purebred": _seat_purebred_agent}
-
-#: Intune's name for each issuer the lab runs.
-INTUNE_ISSUER = {"entrust": "entrustDatacard", "intercede": "intercede", "purebred": "purebred"}
 
 
 def _quiet(_d: Device, _m: str) -> None:
@@ -98,6 +61,8 @@ class Lab:
     state_dir: Path | None = None
     #: Known issues the lab's devices reproduce (agent.payloads.known_issues); all by default.
     known_issues: frozenset[str] = DEFAULT_KNOWN_ISSUES
+    #: The issuers the lab's devices can reach (configured device-side clients).
+    directory: IssuerDirectory = field(default_factory=IssuerDirectory)
 
     @classmethod
     @asynccontextmanager
@@ -109,22 +74,26 @@ class Lab:
         state_dir: Path | None = None,
         clock: ManualClock | None = None,
         known_issues: frozenset[str] = DEFAULT_KNOWN_ISSUES,
+        settings: LabSettings | None = None,
     ) -> AsyncIterator[Lab]:
+        """Start the lab: `issuers` by name (their plugins, `lab.issuers`), every server's
+        settings from `settings` (defaults when None; the CLI reads them from the environment
+        once, with `LabSettings.from_env`)."""
+        settings = settings or LabSettings()
         clock = clock or ManualClock(dt.datetime.now(dt.UTC))
         rand = Randomness(seed)
+        plugins = [plugin_class(name)(settings.issuer(name)) for name in issuers]
         pki = LabPKI.create(clock, rand, issuers, state_dir)
-        servers = await LabServers(pki, clock, rand).start(issuers)
+        servers = LabServers(pki, clock, rand, settings)
         transport = Transport([pki.tls_root.cert])
-        lab = cls(clock, rand, pki, servers, transport, state_dir, known_issues)
         try:
-            for name in issuers:
-                seat_staff = ISSUER_DESKS.get(name)
-                if seat_staff is not None:
-                    await seat_staff(lab)
+            await servers.start(plugins)
+            lab = cls(clock, rand, pki, servers, transport, state_dir, known_issues)
+            for plugin in plugins:
+                await plugin.seat_staff(lab)
+                lab.directory.add(plugin.make_client())
             yield lab
         finally:
-            for url in servers.issuer_urls.values():
-                unregister_site(url)
             await transport.close()
             await servers.stop()
 
@@ -150,9 +119,10 @@ class Lab:
         await self.transport.request(
             "POST", f"{self.servers.intune_url}/admin/reset", during="reset tenant"
         )
+        plugin = self.issuer(issuer)
         setup = TenantSetup(
             await admin.set_issuer(
-                INTUNE_ISSUER[issuer], help_url=help_url or "https://help.corp.example/pivd"
+                plugin.intune_issuer, help_url=help_url or "https://help.corp.example/pivd"
             )
         )
         for family in families:
@@ -160,7 +130,7 @@ class Lab:
             if roots:
                 made["derived-root"] = await admin.add_profile(
                     trusted_root(
-                        family, f"{issuer.title()} derived root", self.pki.derived[issuer].root.cert
+                        family, f"{plugin.display} derived root", self.pki.derived[issuer].root.cert
                     )
                 )
                 made["radius-root"] = await admin.add_profile(
@@ -179,35 +149,67 @@ class Lab:
                 made[key] = await admin.add_profile(body)
         return setup
 
+    def issuer(self, name: str) -> IssuerPlugin:
+        """The running issuer `name` (its plugin: settings, endpoint, staff)."""
+        try:
+            return self.servers.issuers[name]
+        except KeyError:
+            raise KeyError(
+                f"issuer {name!r} is not running in this lab; running: "
+                f"{', '.join(self.servers.issuers)}"
+            ) from None
+
     async def new_user(self, name: str, upn: str, *, pin: str = "123456") -> User:
         return await issue_card(
-            self.transport, self.servers.card_authority_url, name=name, upn=upn, email=upn, pin=pin
+            self.transport,
+            self.servers.card_authority_url,
+            name=name,
+            upn=upn,
+            email=upn,
+            pin=pin,
+            rand=self.rand.child(f"user/{upn}"),
         )
+
+    def _device_dir(self, device_id: str) -> Path | None:
+        return self.state_dir / "devices" / device_id if self.state_dir else None
 
     def new_device(self, spec: DeviceSpec) -> Device:
         return Device(
-            spec, self.clock, self.state_dir / "devices" / spec.id if self.state_dir else None
+            spec, self.clock, self._device_dir(spec.id), self.rand.child(f"device/{spec.id}")
         )
 
+    def load_device(self, device_id: str) -> Device:
+        """A device as its state directory holds it (nothing kept in memory)."""
+        path = self._device_dir(device_id)
+        if path is None:
+            raise ValueError("this lab keeps no state directory; start it with state_dir")
+        return Device.load(path, self.clock, self.rand.child(f"device/{device_id}"))
+
     def prepare_device(self, device: Device, issuer: str, narrate: Narrator = _quiet) -> None:
-        """What the device needs before it can enroll with `issuer` (`DEVICE_PREPARATION`)."""
-        for prepare in DEVICE_PREPARATION.get(issuer, ()):
-            prepare(device, narrate)
+        """What the device needs before it can enroll with `issuer` (its plugin says)."""
+        self.issuer(issuer).prepare_device(device, narrate)
 
     async def obtain_credential(
-        self, device: Device, user: User, issuer: str, narrate: Narrator = _quiet
+        self,
+        device: Device,
+        user: User,
+        issuer: str,
+        narrate: Narrator = _quiet,
+        *,
+        steps: int | None = None,
     ) -> State:
         """Everything the user does on `device` to get a derived credential from `issuer`:
         Company Portal / the Intune app when Intune asks (iOS, Android), or installing the
         provider's app (Windows). Issuers that need an app of their own on the device (Purebred)
-        have it deployed by Intune as a managed app first."""
+        have it deployed by Intune as a managed app first. `steps` stops the enrollment after
+        that many steps (a later call resumes it)."""
         self.prepare_device(device, issuer, narrate)
         workstation = Workstation(self.transport)
         app = self.credential_app(device, narrate)
         try:
-            if device.platform.intune_requests_credential:
-                return await app.sync(user, workstation)
-            return await app.install_provider_app(issuer, user, workstation)
+            if device.platform.intune_requests_credential or device.provider_app:
+                return await app.sync(user, workstation, steps=steps)
+            return await app.install_provider_app(issuer, user, workstation, steps=steps)
         finally:
             await workstation.close()
 
@@ -216,7 +218,7 @@ class Lab:
             device,
             IntuneChannel(self.transport, self.servers.intune_url),
             self.transport,
-            self.servers.issuer_urls,
+            self.directory,
             narrate,
             known_issues=self.known_issues,
         )

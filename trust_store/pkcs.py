@@ -46,6 +46,19 @@ class KeyAndCert:
     cas: tuple[x509.Certificate, ...] = ()
 
 
+def split_leaf(
+    certs: Sequence[x509.Certificate], key: PrivateKey
+) -> tuple[x509.Certificate, tuple[x509.Certificate, ...]] | None:
+    """The certificate for `key` and the others, from a PKCS#7 answer (a SET of certificates,
+    so the leaf is found by its public key, not its position); None when no single certificate
+    matches the key."""
+    public = key.public_key()
+    leaf = [c for c in certs if c.public_key() == public]
+    if len(leaf) != 1:
+        return None
+    return leaf[0], tuple(c for c in certs if c is not leaf[0])
+
+
 def to_pkcs12(item: KeyAndCert, password: bytes) -> bytes:
     if not password:
         raise PkcsError("a PKCS#12 file needs a password")

@@ -1,14 +1,19 @@
-"""Device-side issuer workflows, one module per issuer behind `base.IssuerClient`."""
+"""Device-side issuer workflows, one module per issuer behind `base.IssuerClient`; the lab (or a
+tester) configures clients with where each issuer is and gives them to the credential app as an
+`IssuerDirectory`."""
 
-# Importing the issuer modules registers them.
-from . import entrust, intercede, purebred  # noqa: F401
-from .base import ISSUERS, CapturedCode, FlowContext, IssuerClient, issuer_for_intune, issuer_named
+from .base import Activation, CapturedCode, FlowContext, IssuerClient, IssuerDirectory
+from .entrust import Entrust
+from .intercede import Intercede
+from .purebred import Purebred
 
 __all__ = [
-    "ISSUERS",
+    "Activation",
     "CapturedCode",
+    "Entrust",
     "FlowContext",
+    "Intercede",
     "IssuerClient",
-    "issuer_for_intune",
-    "issuer_named",
+    "IssuerDirectory",
+    "Purebred",
 ]

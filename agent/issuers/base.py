@@ -1,23 +1,27 @@
 """The device side of an issuer: how the device captures the code the user's workstation shows,
 activates it, and obtains its certificates (EST-style, see docs/protocol.md).
 
-What differs between issuers is data on the class (Intune's issuer name, the QR prefix, whether the
-user types a password) plus the `capture_code` hook; the EST requests are shared.
+What differs between issuers is data on the class (Intune's issuer name, the QR prefix, whether
+the user types a password, who holds the keys: `custody`) plus the `capture_code` hook; the EST
+requests are shared. A client is configured with where its issuer is (`url`), and the lab (or a
+tester pointing the agent at another service) gives a device's credential app an
+`IssuerDirectory` of configured clients: no issuer is looked up in a module-level table.
 """
 
 from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from cryptography import x509
 
 from trust_store.pkcs import KeyAndCert, from_pkcs12
-from trust_store.stores import Identity
 
-from ..errors import EnrollmentError, UnsupportedError
+from ..custody import DeviceKeyCustody, KeyCustody
+from ..errors import EnrollmentError, MalformedAnswerError, UnsupportedError
 from ..est import SimpleEnroll
 
 if TYPE_CHECKING:
@@ -51,6 +55,17 @@ class Activation:
     access_token: str
     requests: tuple[str, ...]
 
+    @classmethod
+    def from_json(cls, doc: dict[str, Any], during: str) -> Activation:
+        try:
+            return cls(
+                str(doc["enrollment"]),
+                str(doc["accessToken"]),
+                tuple(str(r) for r in doc.get("requests", ())),
+            )
+        except (KeyError, TypeError) as e:
+            raise MalformedAnswerError(f"the answer lacks {e}", during) from e
+
 
 class IssuerClient:
     name: ClassVar[str]
@@ -62,17 +77,15 @@ class IssuerClient:
     ceremony: ClassVar[str] = (
         "user signs in to the issuer's portal on a workstation with the PIV card"
     )
-    #: The issuer's own app on the device generates and holds the keys and hands the
-    #: credentials to the credential app (Purebred); otherwise the credential app does.
-    app_held_keys: ClassVar[bool] = False
+    #: Who generates and holds the keys (the credential app, or the issuer's own app).
+    custody: ClassVar[KeyCustody] = DeviceKeyCustody()
     #: The issuer re-keys a still-valid credential by itself (MyID): `agent.rekey` asks it over
     #: mutual TLS with the installed credential; the user takes no step.
     auto_rekey: ClassVar[bool] = False
 
-    def __init_subclass__(cls, **kw: Any) -> None:
-        super().__init_subclass__(**kw)
-        if "name" in cls.__dict__:
-            ISSUERS[cls.name] = cls
+    def __init__(self, url: str) -> None:
+        #: Where devices reach the issuer (its device API).
+        self.url = url.rstrip("/")
 
     @property
     def qr_prefix(self) -> str:
@@ -117,10 +130,10 @@ class IssuerClient:
         }
         if code.password is not None:
             body["password"] = code.password
-        doc = await ctx.transport.json(
+        doc = await ctx.transport.json_object(
             "POST", f"{ctx.issuer_url}/device/v1/activations", json=body, during="activation"
         )
-        return Activation(doc["enrollment"], doc["accessToken"], tuple(doc.get("requests", ())))
+        return Activation.from_json(doc, "activation")
 
     async def simple_enroll(
         self,
@@ -135,19 +148,10 @@ class IssuerClient:
         _, ctype, body = await ctx.transport.request("POST", req.url, **req.kwargs())
         return req.certificates(ctype, body)
 
-    async def enroll_in_app(self, ctx: FlowContext, activation: Activation) -> str:
-        """`app_held_keys` issuers: the issuer's app obtains every credential; a summary."""
-        raise UnsupportedError(f"{self.display} has no app of its own on the device")
-
-    def hand_over(self, ctx: FlowContext) -> list[Identity]:
-        """`app_held_keys` issuers: the app gives its credentials to the credential app's store
-        (the identities installed there)."""
-        raise UnsupportedError(f"{self.display} has no app of its own on the device")
-
     async def key_history(
         self, ctx: FlowContext, activation: Activation, password: str
     ) -> list[tuple[KeyAndCert, bool]]:
-        doc = await ctx.transport.json(
+        doc = await ctx.transport.json_object(
             "POST",
             f"{ctx.issuer_url}/device/v1/enrollments/{activation.enrollment}/key-history",
             data=json.dumps({"password": password}),
@@ -166,22 +170,38 @@ class IssuerClient:
         ]
 
 
-ISSUERS: dict[str, type[IssuerClient]] = {}
+class IssuerDirectory:
+    """The issuers a device's credential app can reach: configured clients, by name."""
 
+    def __init__(self, clients: Iterable[IssuerClient] = ()) -> None:
+        self._clients = {c.name: c for c in clients}
 
-def issuer_named(name: str) -> IssuerClient:
-    try:
-        return ISSUERS[name]()
-    except KeyError as e:
+    def add(self, client: IssuerClient) -> None:
+        self._clients[client.name] = client
+
+    def get(self, name: str) -> IssuerClient | None:
+        return self._clients.get(name)
+
+    def named(self, name: str) -> IssuerClient:
+        client = self._clients.get(name)
+        if client is None:
+            raise UnsupportedError(
+                f"no issuer {name!r} is configured here; known: "
+                f"{', '.join(sorted(self._clients)) or 'none'}"
+            )
+        return client
+
+    def for_intune(self, intune_issuer: str) -> IssuerClient:
+        """The configured client for the tenant's issuer (Graph's name for it)."""
+        for client in self._clients.values():
+            if client.intune_issuer == intune_issuer:
+                return client
         raise UnsupportedError(
-            f"unknown issuer {name!r}; known: {', '.join(sorted(ISSUERS))}"
-        ) from e
+            f"the tenant's issuer {intune_issuer!r} has no device-side workflow configured here"
+        )
 
+    def __iter__(self) -> Iterator[IssuerClient]:
+        return iter(self._clients.values())
 
-def issuer_for_intune(intune_issuer: str) -> IssuerClient:
-    for cls in ISSUERS.values():
-        if cls.intune_issuer == intune_issuer:
-            return cls()
-    raise UnsupportedError(
-        f"the tenant's issuer {intune_issuer!r} has no device-side workflow here"
-    )
+    def __len__(self) -> int:
+        return len(self._clients)

@@ -96,7 +96,7 @@ class RekeyAnswer:
 async def fetch_offer(
     transport: Transport, session: aiohttp.ClientSession, issuer_url: str
 ) -> RekeyOffer:
-    doc = await transport.json(
+    doc = await transport.json_object(
         "GET", issuer_url + UPDATES_PATH, session=session, during="re-key: credential updates"
     )
     return RekeyOffer.from_json(doc)
@@ -114,7 +114,7 @@ async def send_rekey(
             for kind, csr in csrs.items()
         }
     }
-    doc = await transport.json(
+    doc = await transport.json_object(
         "POST", issuer_url + REKEY_PATH, json=body, session=session, during="re-key"
     )
     return RekeyAnswer.from_json(doc)

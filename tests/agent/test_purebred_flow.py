@@ -19,18 +19,9 @@ from agent.enrollment import Event, State
 from agent.errors import UnsupportedError
 from agent.http import Transport
 from agent.intune import CheckIn, IntuneChannel
-from agent.issuers import FlowContext, issuer_for_intune
+from agent.issuers import FlowContext, IssuerDirectory, Purebred
 from agent.issuers.base import Activation
-from agent.issuers.purebred import (
-    Purebred,
-    PurebredSite,
-    RegistrationAgent,
-    company_portal_import,
-    intune_app_import,
-    register_site,
-    unregister_site,
-)
-from agent.purebred_app import (
+from agent.purebred import (
     AppEnrollment,
     KeyType,
     NotOnPremisesError,
@@ -38,9 +29,11 @@ from agent.purebred_app import (
     PurebredApp,
     PurebredAppMissingError,
     PurebredAppNotManagedError,
+    PurebredSite,
+    RegistrationAgent,
     ShareFilter,
-    app_on,
-    install,
+    company_portal_import,
+    intune_app_import,
     open_shared,
 )
 from agent.user import User, Workstation, issue_card
@@ -69,6 +62,10 @@ class World:
     @property
     def site(self) -> PurebredSite:
         return PurebredSite(self.pb.servers.console_url, self.agent)
+
+    @property
+    def client(self) -> Purebred:
+        return Purebred(self.pb.servers.device_url, self.site)
 
     def device(
         self, networks: tuple[str, ...] = ("internet", "corporate-wifi"), **kw: str
@@ -126,8 +123,8 @@ def csr_for(key: object) -> x509.CertificateSigningRequest:
 
 async def test_ios_supervised_hooks_end_to_end(world: World) -> None:
     device = world.device()
-    install(device, managed=True)
-    client = Purebred(world.site)
+    PurebredApp.install(device, managed=True)
+    client = world.client
     ctx = world.ctx(device)
 
     code = await client.capture_code(ctx)
@@ -169,24 +166,21 @@ async def test_ios_supervised_hooks_end_to_end(world: World) -> None:
 
 async def test_credential_app_completes_with_purebred(world: World) -> None:
     """The whole state machine (no Intune server: the check-in that asks for a credential is
-    given), with the agent found through the site registry."""
+    given), with the agent on duty given to the configured client."""
     device = world.device(("internet", "vpn"))
-    pb_app = install(device, managed=True)
+    pb_app = PurebredApp.install(device, managed=True)
     device.store.add_trusted_root(world.pb.pki.derived["purebred"].root.cert, "test")
-    register_site(world.pb.servers.device_url, world.site)
-    try:
-        assert isinstance(issuer_for_intune("purebred"), Purebred)
-        app = CredentialApp(
-            device,
-            IntuneChannel(world.transport, "https://intune.invalid"),
-            world.transport,
-            {"purebred": world.pb.servers.device_url},
-        )
-        app.last_checkin = CheckIn({"issuer": "purebred", "id": "settings-1"}, [], [], [])
-        device.machine.fire(Event.CREDENTIAL_REQUESTED, "test")
-        state = await app.run(world.user, world.workstation)
-    finally:
-        unregister_site(world.pb.servers.device_url)
+    directory = IssuerDirectory([world.client])
+    assert isinstance(directory.for_intune("purebred"), Purebred)
+    app = CredentialApp(
+        device,
+        IntuneChannel(world.transport, "https://intune.invalid"),
+        world.transport,
+        directory,
+    )
+    app.last_checkin = CheckIn({"issuer": "purebred", "id": "settings-1"}, [], [], [])
+    device.machine.fire(Event.CREDENTIAL_REQUESTED, "test")
+    state = await app.run(world.user, world.workstation)
     assert state is State.COMPLETE, device.machine.failure
     auth = device.store.identities(COMPANY_PORTAL, CredentialRole.PIV_AUTH)
     assert len(auth) == 1
@@ -196,15 +190,15 @@ async def test_credential_app_completes_with_purebred(world: World) -> None:
     assert len(km) == 3 and sum(i.current for i in km) == 1
     # The Purebred app generated and holds the keys; Company Portal imported them from its
     # file provider (same key, not one of its own).
-    held = {h.item.cert.serial_number for h in pb_app.select(all_versions=True)}
+    held = {h.item.cert.serial_number for h in pb_app.vault.select(all_versions=True)}
     assert {i.cert.serial_number for i in device.store.all_identities()} == held
     assert all(i.ref.startswith("PUREBRED-") for i in device.store.all_identities())
 
 
 async def test_the_purebred_app_holds_keys_and_shares_them_by_file_provider(world: World) -> None:
     device = world.device()
-    app = install(device, managed=True)
-    client = Purebred(world.site)
+    app = PurebredApp.install(device, managed=True)
+    client = world.client
     ctx = world.ctx(device)
     activation = await client.activate(ctx, await client.capture_code(ctx))
     enrollment = as_app(activation)
@@ -255,8 +249,8 @@ async def android_app_enrolled(
     device = world.device(
         id=device_id, name=f"QA-{device_id}", platform=platform, os_version="14", model="Pixel 8"
     )
-    app = install(device, managed=True)
-    client = Purebred(world.site)
+    app = PurebredApp.install(device, managed=True)
+    client = world.client
     ctx = world.ctx(device)
     activation = await client.activate(ctx, await client.capture_code(ctx))
     await app.enroll_own_keys(world.transport, world.pb.servers.device_url, as_app(activation))
@@ -302,10 +296,10 @@ async def test_android_hand_over_needs_the_users_choice(world: World) -> None:
 # --- refusals ---------------------------------------------------------------------------------
 async def test_device_off_premises_is_told_to_connect(world: World) -> None:
     device = world.device(("internet",))
-    install(device, managed=True)
+    PurebredApp.install(device, managed=True)
     before = world.pb.service.snapshot()
     with pytest.raises(NotOnPremisesError) as e:
-        await Purebred(world.site).capture_code(world.ctx(device))
+        await world.client.capture_code(world.ctx(device))
     assert "connect to corporate Wi-Fi or VPN" in str(e.value)
     assert e.value.code == "not-on-premises"
     # Refused on the device: the agent was not bothered and the server saw nothing.
@@ -315,35 +309,28 @@ async def test_device_off_premises_is_told_to_connect(world: World) -> None:
 async def test_purebred_app_must_be_managed(world: World) -> None:
     device = world.device()
     with pytest.raises(PurebredAppMissingError):
-        await Purebred(world.site).capture_code(world.ctx(device))
-    install(device, managed=False)
+        await world.client.capture_code(world.ctx(device))
+    PurebredApp.install(device, managed=False)
     with pytest.raises(PurebredAppNotManagedError) as e:
-        await Purebred(world.site).capture_code(world.ctx(device))
+        await world.client.capture_code(world.ctx(device))
     assert "managed" in str(e.value) and e.value.code == "purebred-app-not-managed"
 
 
 def test_installs_do_not_keep_devices_alive(clock: ManualClock) -> None:
     spec = DeviceSpec("short-lived", "QA", "ios", "17.5", "iPhone15,2", UPN)
     device = Device(spec, clock)
-    app = install(device, managed=True)
-    assert app_on(device) is app
+    app = PurebredApp.install(device, managed=True)
+    assert PurebredApp.on(device) is app
     ref = weakref.ref(device)
     del device, app
     gc.collect()
     assert ref() is None
 
 
-async def test_no_agent_on_duty_is_reported(world: World) -> None:
-    device = world.device()
-    install(device, managed=True)
-    with pytest.raises(Exception, match="no Purebred agent is on duty"):
-        await Purebred().capture_code(world.ctx(device))
-
-
 async def test_expired_and_used_codes_are_reported(world: World) -> None:
     device = world.device()
-    app = install(device, managed=True)
-    client = Purebred(world.site)
+    app = PurebredApp.install(device, managed=True)
+    client = world.client
     ctx = world.ctx(device)
     code = await client.capture_code(ctx)
     world.pb.clock.advance(dt.timedelta(minutes=3))

@@ -22,6 +22,7 @@ from cryptography.x509.oid import NameOID
 
 from agent.device import Device, DeviceSpec
 from agent.enrollment import Event, State
+from agent.issuers import Entrust, IssuerDirectory
 from agent.rekey import RekeyOutcome, RekeyResult, rekey_if_due
 from agent.user import User
 from lab.world import Lab
@@ -54,7 +55,7 @@ class World:
 
     async def rekey(self) -> RekeyResult:
         return await rekey_if_due(
-            self.device, self.lab.transport, self.lab.servers.issuer_urls, self.narrate
+            self.device, self.lab.transport, self.lab.directory, self.narrate
         )
 
     def derived(self) -> dict[CredentialRole, Identity]:
@@ -198,14 +199,18 @@ async def test_no_credential_and_issuers_that_do_not_rekey(world: World) -> None
     bare = world.lab.new_device(
         DeviceSpec("iphone-2", "QA-iPhone 2", "ios", "17.5", "iPhone15,2", UPN)
     )
-    assert (await rekey_if_due(bare, world.lab.transport, {})).outcome is (
+    directory = IssuerDirectory([Entrust("https://entrust.invalid")])
+    assert (await rekey_if_due(bare, world.lab.transport, directory)).outcome is (
         RekeyOutcome.NO_CREDENTIAL
     )
     for ident in world.device.store.all_identities():
         ident.issuer = "entrust"  # as if Entrust had issued it: no request is made
-    assert (await rekey_if_due(world.device, world.lab.transport, {})).outcome is (
+    assert (await rekey_if_due(world.device, world.lab.transport, directory)).outcome is (
         RekeyOutcome.NOT_OFFERED
     )
+    # An issuer this device is not configured to reach is a typed failure, not a crash.
+    unknown = await rekey_if_due(world.device, world.lab.transport, IssuerDirectory())
+    assert unknown.outcome is RekeyOutcome.FAILED and unknown.code == "no-issuer"
 
 
 @pytest.mark.openssl

@@ -19,7 +19,7 @@ from agent.enrollment import State
 from agent.errors import UnsupportedError
 from agent.user import Workstation
 from lab.demo import run_demo, select
-from lab.matrix import SUPPORTED
+from lab.matrix import supported
 from lab.world import Lab
 from trust_store.clock import ManualClock
 from trust_store.stores import CredentialRole
@@ -182,8 +182,8 @@ async def test_demo_runs_the_matrix_and_writes_a_report_openssl_accepts(tmp_path
     assert any("Summary" in line for line in lines)
     report = json.loads((tmp_path / "report.json").read_text())
     ran = {(d["issuer"], d["platform"]) for d in report["devices"]}
-    assert ran == {(c.issuer, c.platform) for c in SUPPORTED}
-    assert report["summary"]["complete"] == len(SUPPORTED)
+    assert ran == {(c.issuer, c.platform) for c in supported()}
+    assert report["summary"]["complete"] == len(supported())
     kinds: set[tuple[str, str]] = set()
     for dev in report["devices"]:
         assert dev["state"] == "complete", dev["failure"]
@@ -240,7 +240,7 @@ async def test_lab_time_moves_past_real_time_and_tls_follows_the_lab_clock() -> 
     (the handshake leaves validity to the servers, which use the lab clock), and a certificate
     expired by the lab clock is refused by the server even though the machine's clock says it
     is still valid."""
-    combo = next(c for c in SUPPORTED if c.id == "intercede-ios")
+    combo = next(c for c in supported() if c.id == "intercede-ios")
     async with Lab.start(issuers=("intercede",), clock=ManualClock(), seed=5) as lab:
         await lab.configure_tenant("intercede", families=("ios",))
         user = await lab.new_user("Bob Jones", "bob@corp.example")
@@ -293,7 +293,7 @@ async def test_profile_outcomes_are_reported_once_per_version(clock: ManualClock
 async def test_provider_app_refusals_change_nothing(clock: ManualClock) -> None:
     """An unknown issuer, or a provider app on a platform whose credential comes through
     Intune, is refused with a clear error before any state changes."""
-    windows = next(c for c in SUPPORTED if c.id == "entrust-windows")
+    windows = next(c for c in supported() if c.id == "entrust-windows")
     async with Lab.start(clock=clock) as lab:
         await lab.configure_tenant("entrust", families=("windows", "ios"))
         user = await lab.new_user("Alice Smith", UPN)
@@ -315,7 +315,7 @@ async def test_provider_app_refusals_change_nothing(clock: ManualClock) -> None:
 async def test_windows_provider_app_reads_the_code_without_the_camera(clock: ManualClock) -> None:
     """A camera blocked by policy stops a phone (test_blocked_camera_is_reported) but not the
     Windows provider app, which reads the QR code off the portal page."""
-    windows = next(c for c in SUPPORTED if c.id == "intercede-windows")
+    windows = next(c for c in supported() if c.id == "intercede-windows")
     async with Lab.start(issuers=("intercede",), clock=clock) as lab:
         await lab.configure_tenant("intercede", families=("windows",))
         user = await lab.new_user("Bob Jones", "bob@corp.example")

@@ -23,6 +23,7 @@ from ..errors import AccessDeniedError, StoreError
 from ..keys import PrivateKey, load_private_key_pem, private_key_pem
 from ..oids import EKU_CLIENT_AUTH
 from ..pem import fingerprint
+from ..pkcs import KeyAndCert
 from ..validation import validate_chain
 
 
@@ -46,6 +47,32 @@ class Identity:
     current: bool = True
     issuer: str = ""
     attrs: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def of(
+        cls,
+        ref: str,
+        role: CredentialRole,
+        item: KeyAndCert,
+        scope: str,
+        *,
+        issuer: str,
+        current: bool = True,
+        label: str = "",
+    ) -> Identity:
+        """An identity from a key and its certificate (as a PKCS#12 or an EST answer gives
+        them); the label defaults to the item's friendly name, then the reference."""
+        return cls(
+            ref,
+            role,
+            item.key,
+            item.cert,
+            item.cas,
+            label or item.friendly_name or ref,
+            scope,
+            current,
+            issuer,
+        )
 
     @property
     def thumbprint(self) -> str:

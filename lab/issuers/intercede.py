@@ -1,0 +1,15 @@
+"""Intercede MyID: portal sign-in with the card, a QR code and no password; automatic re-key
+before expiry (`DCEMU_INTERCEDE_REKEY_BEFORE_EXPIRY_DAYS`) and on a DN or e-mail change.
+Server: `mock_issuers/intercede.py`; client: `agent/issuers/intercede.py`."""
+
+from __future__ import annotations
+
+from agent.issuers import Intercede
+
+from .portal import PortalIssuerPlugin
+
+
+class IntercedePlugin(PortalIssuerPlugin):
+    name = "intercede"
+    client = Intercede
+    demo_user = ("Bob Jones", "bob@corp.example")
