@@ -6,11 +6,11 @@ Parsed once, here, then injected: nothing else in the package reads the environm
 from __future__ import annotations
 
 import datetime as dt
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from servicekit.webapp import DEFAULT_BODY_LIMIT
+from servicekit.env import EnvReader, SettingsError, require_positive
+from servicekit.webapp import DEFAULT_BODY_LIMIT, MIN_BODY_LIMIT, body_limit_from
 
 ENV_PREFIX = "DCEMU_INTUNE_"
 
@@ -29,31 +29,22 @@ class ServerSettings:
     default_help_url: str = "https://learn.microsoft.com/mem/intune/protect/derived-credentials"
 
     def __post_init__(self) -> None:
-        if self.body_limit < 1024:
-            raise ValueError("body_limit must be at least 1024 bytes")
-        if self.checkin_interval <= dt.timedelta(0):
-            raise ValueError("checkin_interval must be positive")
+        if self.body_limit < MIN_BODY_LIMIT:
+            raise SettingsError("body_limit", self.body_limit, f"at least {MIN_BODY_LIMIT} bytes")
+        require_positive(checkin_interval=self.checkin_interval)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> ServerSettings:
-        """Settings from `DCEMU_INTUNE_*` variables; unset ones keep their defaults."""
-        env = os.environ if environ is None else environ
-        d = cls()
-
-        def get(key: str) -> str | None:
-            return env.get(ENV_PREFIX + key)
-
-        body_limit, interval, strict = (
-            get("BODY_LIMIT"),
-            get("CHECKIN_INTERVAL_SECONDS"),
-            get("STRICT"),
-        )
+        """Settings from `DCEMU_INTUNE_*` variables; unset ones keep their defaults, a bad value
+        raises `SettingsError`."""
+        read = EnvReader(environ)
+        p = ENV_PREFIX
         return cls(
-            name=get("NAME") or d.name,
-            body_limit=int(body_limit) if body_limit else d.body_limit,
-            checkin_interval=(
-                dt.timedelta(seconds=int(interval)) if interval else d.checkin_interval
+            name=read.text(f"{p}NAME", cls.name),
+            body_limit=body_limit_from(read, f"{p}BODY_LIMIT"),
+            checkin_interval=read.seconds(f"{p}CHECKIN_INTERVAL_SECONDS", cls.checkin_interval),
+            strict=read.flag(f"{p}STRICT", cls.strict),
+            default_help_url=read.url(
+                f"{p}DEFAULT_HELP_URL", cls.default_help_url, schemes=("http", "https")
             ),
-            strict=strict.strip().lower() in ("1", "true", "yes", "on") if strict else d.strict,
-            default_help_url=get("DEFAULT_HELP_URL") or d.default_help_url,
         )

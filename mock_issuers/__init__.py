@@ -13,7 +13,7 @@ Building and starting them (what `lab/` does)::
     from mock_issuers import card_authority, issuer_app, serving
     from mock_issuers.settings import CardAuthoritySettings, IssuerSettings
 
-    ca_settings = CardAuthoritySettings()
+    ca_settings = CardAuthoritySettings(escrow_clients=frozenset({"entrust"}))
     ca_app = card_authority.create_app(ca_settings, pki, clock, rand)
     ca_runner, ca_url = await serving.serve(ca_app, card_authority.server_ssl_context(pki))
 

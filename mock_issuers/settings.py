@@ -8,11 +8,11 @@ at request time, so the lab (or a test) binds first and calls `public_url.set(..
 from __future__ import annotations
 
 import datetime as dt
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from servicekit.webapp import DEFAULT_BODY_LIMIT
+from servicekit.env import EnvReader, require_positive
+from servicekit.webapp import DEFAULT_BODY_LIMIT, body_limit_from
 
 
 class PublicUrlNotSet(RuntimeError):
@@ -52,19 +52,9 @@ class PublicUrl:
         return f"PublicUrl({self._url!r})"
 
 
-def _env_int(env: Mapping[str, str], name: str, default: int) -> int:
-    raw = env.get(name)
-    return int(raw) if raw else default
-
-
-def _env_seconds(env: Mapping[str, str], name: str, default: dt.timedelta) -> dt.timedelta:
-    raw = env.get(name)
-    return dt.timedelta(seconds=float(raw)) if raw else default
-
-
-def _env_url(env: Mapping[str, str], name: str) -> PublicUrl:
-    raw = env.get(name)
-    return PublicUrl(raw) if raw else PublicUrl()
+def public_url_from(env: EnvReader, name: str) -> PublicUrl:
+    """A `PublicUrl` holder, set from the variable when it is (an https:// URL with a host)."""
+    return PublicUrl(env.url(name))
 
 
 @dataclass(frozen=True)
@@ -73,8 +63,9 @@ class CardAuthoritySettings:
 
     public_url: PublicUrl = field(default_factory=PublicUrl)
     body_limit: int = DEFAULT_BODY_LIMIT
-    #: Common names of lab-TLS-root client certificates allowed to recover escrowed keys.
-    escrow_clients: frozenset[str] = frozenset({"entrust", "intercede"})
+    #: Common names of lab-TLS-root client certificates allowed to recover escrowed keys (the
+    #: issuers the lab runs; none by default).
+    escrow_clients: frozenset[str] = frozenset()
     #: Earlier key-management keys besides the current one, when a request does not say.
     key_history_default: int = 2
     key_history_max: int = 5
@@ -83,17 +74,13 @@ class CardAuthoritySettings:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> CardAuthoritySettings:
-        """Read `DCEMU_CARD_AUTHORITY_*` variables (unset ones keep their defaults)."""
-        env = os.environ if env is None else env
-        clients = env.get("DCEMU_CARD_AUTHORITY_ESCROW_CLIENTS")
+        """Read `DCEMU_CARD_AUTHORITY_*` variables (unset ones keep their defaults); a bad
+        value raises `SettingsError`."""
+        read = EnvReader(env)
         return cls(
-            public_url=_env_url(env, "DCEMU_CARD_AUTHORITY_PUBLIC_URL"),
-            body_limit=_env_int(env, "DCEMU_CARD_AUTHORITY_BODY_LIMIT", DEFAULT_BODY_LIMIT),
-            escrow_clients=(
-                frozenset(c.strip() for c in clients.split(",") if c.strip())
-                if clients
-                else cls.escrow_clients
-            ),
+            public_url=public_url_from(read, "DCEMU_CARD_AUTHORITY_PUBLIC_URL"),
+            body_limit=body_limit_from(read, "DCEMU_CARD_AUTHORITY_BODY_LIMIT"),
+            escrow_clients=frozenset(read.csv("DCEMU_CARD_AUTHORITY_ESCROW_CLIENTS")),
         )
 
 
@@ -118,25 +105,26 @@ class IssuerSettings:
     rekey_before_expiry: dt.timedelta | None = None
 
     def __post_init__(self) -> None:
-        if self.rekey_before_expiry is not None and self.rekey_before_expiry <= dt.timedelta(0):
-            raise ValueError("rekey_before_expiry must be positive")
+        require_positive(
+            token_lifetime=self.token_lifetime,
+            credential_lifetime=self.credential_lifetime,
+            session_lifetime=self.session_lifetime,
+            access_token_lifetime=self.access_token_lifetime,
+            upstream_timeout=self.upstream_timeout,
+            rekey_before_expiry=self.rekey_before_expiry,
+        )
 
     @classmethod
     def from_env(cls, prefix: str, env: Mapping[str, str] | None = None) -> IssuerSettings:
         """Read `<prefix>_*` variables, e.g. prefix `DCEMU_ENTRUST`, plus the card authority URL
-        from `DCEMU_CARD_AUTHORITY_PUBLIC_URL`."""
-        env = os.environ if env is None else env
-        token = env.get(f"{prefix}_TOKEN_LIFETIME_S")
-        cred = env.get(f"{prefix}_CREDENTIAL_LIFETIME_S")
-        rekey = env.get(f"{prefix}_REKEY_BEFORE_EXPIRY_DAYS")
+        from `DCEMU_CARD_AUTHORITY_PUBLIC_URL`; a bad value raises `SettingsError`."""
+        read = EnvReader(env)
         return cls(
-            card_authority_url=_env_url(env, "DCEMU_CARD_AUTHORITY_PUBLIC_URL"),
-            public_url=_env_url(env, f"{prefix}_PUBLIC_URL"),
-            body_limit=_env_int(env, f"{prefix}_BODY_LIMIT", DEFAULT_BODY_LIMIT),
-            token_lifetime=dt.timedelta(seconds=float(token)) if token else None,
-            credential_lifetime=dt.timedelta(seconds=float(cred)) if cred else None,
-            session_lifetime=_env_seconds(
-                env, f"{prefix}_SESSION_LIFETIME_S", dt.timedelta(minutes=15)
-            ),
-            rekey_before_expiry=dt.timedelta(days=float(rekey)) if rekey else None,
+            card_authority_url=public_url_from(read, "DCEMU_CARD_AUTHORITY_PUBLIC_URL"),
+            public_url=public_url_from(read, f"{prefix}_PUBLIC_URL"),
+            body_limit=body_limit_from(read, f"{prefix}_BODY_LIMIT"),
+            token_lifetime=read.seconds(f"{prefix}_TOKEN_LIFETIME_S", None),
+            credential_lifetime=read.seconds(f"{prefix}_CREDENTIAL_LIFETIME_S", None),
+            session_lifetime=read.seconds(f"{prefix}_SESSION_LIFETIME_S", cls.session_lifetime),
+            rekey_before_expiry=read.days(f"{prefix}_REKEY_BEFORE_EXPIRY_DAYS", None),
         )

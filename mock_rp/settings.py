@@ -3,17 +3,23 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 from cryptography.x509 import ObjectIdentifier
 
-from servicekit.webapp import DEFAULT_BODY_LIMIT
+from servicekit.env import EnvReader, SettingsError, require_positive
+from servicekit.webapp import DEFAULT_BODY_LIMIT, MIN_BODY_LIMIT, body_limit_from
 from trust_store.oids import DERIVED_PIV_AUTH
 
 ENV_PREFIX = "DCEMU_RP_"
-_TRUE = ("1", "true", "yes", "on")
+
+
+def _oids(raw: str) -> tuple[ObjectIdentifier, ...]:
+    oids = tuple(ObjectIdentifier(p.strip()) for p in raw.split(",") if p.strip())
+    if not oids:
+        raise ValueError(raw)
+    return oids
 
 
 @dataclass(frozen=True)
@@ -32,41 +38,29 @@ class RpSettings:
     ocsp_timeout: dt.timedelta = dt.timedelta(seconds=5)
 
     def __post_init__(self) -> None:
-        if self.body_limit < 1024:
-            raise ValueError("body_limit must be at least 1024 bytes")
-        if self.ocsp_timeout <= dt.timedelta(0):
-            raise ValueError("ocsp_timeout must be positive")
+        if self.body_limit < MIN_BODY_LIMIT:
+            raise SettingsError("body_limit", self.body_limit, f"at least {MIN_BODY_LIMIT} bytes")
+        require_positive(ocsp_timeout=self.ocsp_timeout)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> RpSettings:
-        """Settings from `DCEMU_RP_*` variables; unset ones keep their defaults.
+        """Settings from `DCEMU_RP_*` variables; unset ones keep their defaults, a bad value
+        raises `SettingsError`.
 
         NAME, BODY_LIMIT, TRUSTED_ISSUERS (comma-separated), REQUIRED_POLICIES (comma-separated
         dotted OIDs), OCSP_REQUIRED (true/false), OCSP_TIMEOUT_S."""
-        env = os.environ if environ is None else environ
-        d = cls()
-
-        def get(key: str) -> str | None:
-            value = env.get(ENV_PREFIX + key)
-            return value.strip() if value and value.strip() else None
-
-        issuers, policies = get("TRUSTED_ISSUERS"), get("REQUIRED_POLICIES")
-        body_limit, required, timeout = (
-            get("BODY_LIMIT"),
-            get("OCSP_REQUIRED"),
-            get("OCSP_TIMEOUT_S"),
-        )
+        read = EnvReader(environ)
+        p = ENV_PREFIX
         return cls(
-            name=get("NAME") or d.name,
-            body_limit=int(body_limit) if body_limit else d.body_limit,
-            trusted_issuers=(
-                tuple(i.strip() for i in issuers.split(",") if i.strip()) if issuers else ()
+            name=read.text(f"{p}NAME", cls.name),
+            body_limit=body_limit_from(read, f"{p}BODY_LIMIT"),
+            trusted_issuers=read.csv(f"{p}TRUSTED_ISSUERS"),
+            required_policies=read.value(
+                f"{p}REQUIRED_POLICIES",
+                cls.required_policies,
+                _oids,
+                "comma-separated dotted OIDs",
             ),
-            required_policies=(
-                tuple(ObjectIdentifier(p.strip()) for p in policies.split(",") if p.strip())
-                if policies
-                else d.required_policies
-            ),
-            ocsp_required=required.lower() in _TRUE if required else d.ocsp_required,
-            ocsp_timeout=dt.timedelta(seconds=float(timeout)) if timeout else d.ocsp_timeout,
+            ocsp_required=read.flag(f"{p}OCSP_REQUIRED", cls.ocsp_required),
+            ocsp_timeout=read.seconds(f"{p}OCSP_TIMEOUT_S", cls.ocsp_timeout),
         )

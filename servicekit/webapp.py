@@ -18,6 +18,7 @@ from aiohttp import web
 from trust_store.clock import Clock, isoformat
 from trust_store.randomness import Randomness
 
+from .env import EnvReader
 from .faults import FaultPlan
 from .problems import BadRequest, Handler, problem_middleware, read_json
 
@@ -37,7 +38,13 @@ __all__ = [
     "ServerState",
     "admin_app",
     "base_app",
+    "body_limit_from",
 ]
+
+
+def body_limit_from(env: EnvReader, name: str) -> int:
+    """A server's body limit in bytes from the environment (64 KiB when unset)."""
+    return env.integer(name, DEFAULT_BODY_LIMIT, minimum=MIN_BODY_LIMIT, maximum=MAX_BODY_LIMIT)
 
 
 @dataclass

@@ -8,13 +8,14 @@ listener at `device_url`, bound to `on_premises_host` (127.0.0.2 by default).
 from __future__ import annotations
 
 import datetime as dt
-import os
+import ipaddress
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from servicekit.webapp import DEFAULT_BODY_LIMIT
+from servicekit.env import EnvReader, require_positive
+from servicekit.webapp import DEFAULT_BODY_LIMIT, body_limit_from
 
-from ..settings import IssuerSettings, PublicUrl
+from ..settings import IssuerSettings, PublicUrl, public_url_from
 
 #: DISA Purebred: every one-time passcode must be used within 3 minutes (reference/domain.md).
 OTP_LIFETIME = dt.timedelta(minutes=3)
@@ -22,14 +23,8 @@ OTP_LIFETIME = dt.timedelta(minutes=3)
 ON_PREMISES_HOST = "127.0.0.2"
 
 
-def _seconds(env: Mapping[str, str], name: str, default: dt.timedelta) -> dt.timedelta:
-    raw = env.get(name)
-    return dt.timedelta(seconds=float(raw)) if raw else default
-
-
-def _url(env: Mapping[str, str], name: str) -> PublicUrl:
-    raw = env.get(name)
-    return PublicUrl(raw) if raw else PublicUrl()
+def _ip_address(raw: str) -> str:
+    return str(ipaddress.ip_address(raw))
 
 
 @dataclass(frozen=True)
@@ -56,6 +51,16 @@ class PurebredSettings:
     #: at run time with `POST /admin/agents`.
     registered_agents: frozenset[str] = frozenset()
 
+    def __post_init__(self) -> None:
+        require_positive(
+            otp_lifetime=self.otp_lifetime,
+            pre_enrollment_lifetime=self.pre_enrollment_lifetime,
+            credential_lifetime=self.credential_lifetime,
+            session_lifetime=self.session_lifetime,
+            access_token_lifetime=self.access_token_lifetime,
+            upstream_timeout=self.upstream_timeout,
+        )
+
     def issuer_settings(self) -> IssuerSettings:
         """The settings of the shared issuer core (sessions, pipeline, escrow, OCSP)."""
         return IssuerSettings(
@@ -71,19 +76,20 @@ class PurebredSettings:
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> PurebredSettings:
         """Read `DCEMU_PUREBRED_*` variables (unset ones keep their defaults) and the card
-        authority URL from `DCEMU_CARD_AUTHORITY_PUBLIC_URL`."""
-        env = os.environ if env is None else env
+        authority URL from `DCEMU_CARD_AUTHORITY_PUBLIC_URL`; a bad value raises
+        `SettingsError`."""
+        read = EnvReader(env)
         p = "DCEMU_PUREBRED"
-        agents = env.get(f"{p}_AGENTS", "")
-        cred = env.get(f"{p}_CREDENTIAL_LIFETIME_S")
         return cls(
-            card_authority_url=_url(env, "DCEMU_CARD_AUTHORITY_PUBLIC_URL"),
-            public_url=_url(env, f"{p}_PUBLIC_URL"),
-            device_url=_url(env, f"{p}_DEVICE_URL"),
-            on_premises_host=env.get(f"{p}_ON_PREMISES_HOST") or ON_PREMISES_HOST,
-            body_limit=int(env.get(f"{p}_BODY_LIMIT") or DEFAULT_BODY_LIMIT),
-            otp_lifetime=_seconds(env, f"{p}_OTP_LIFETIME_S", OTP_LIFETIME),
-            credential_lifetime=dt.timedelta(seconds=float(cred)) if cred else None,
-            session_lifetime=_seconds(env, f"{p}_SESSION_LIFETIME_S", dt.timedelta(minutes=15)),
-            registered_agents=frozenset(a.strip() for a in agents.split(",") if a.strip()),
+            card_authority_url=public_url_from(read, "DCEMU_CARD_AUTHORITY_PUBLIC_URL"),
+            public_url=public_url_from(read, f"{p}_PUBLIC_URL"),
+            device_url=public_url_from(read, f"{p}_DEVICE_URL"),
+            on_premises_host=read.value(
+                f"{p}_ON_PREMISES_HOST", ON_PREMISES_HOST, _ip_address, "an IP address"
+            ),
+            body_limit=body_limit_from(read, f"{p}_BODY_LIMIT"),
+            otp_lifetime=read.seconds(f"{p}_OTP_LIFETIME_S", OTP_LIFETIME),
+            credential_lifetime=read.seconds(f"{p}_CREDENTIAL_LIFETIME_S", None),
+            session_lifetime=read.seconds(f"{p}_SESSION_LIFETIME_S", cls.session_lifetime),
+            registered_agents=frozenset(read.csv(f"{p}_AGENTS")),
         )

@@ -19,6 +19,7 @@ from mock_intune.managed_devices import ReportedCredential
 from mock_intune.problems import Problem
 from mock_intune.profiles import REGISTRY
 from mock_intune.settings import ServerSettings
+from servicekit.env import SettingsError
 
 T0 = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 
@@ -77,8 +78,25 @@ def test_server_settings_from_env() -> None:
     )
     assert (s.body_limit, s.strict, s.checkin_interval) == (2048, True, dt.timedelta(minutes=1))
     assert ServerSettings.from_env({}) == ServerSettings()
-    with pytest.raises(ValueError):
+    with pytest.raises(SettingsError, match=r"^body_limit=10: expected at least 1024 bytes"):
         ServerSettings(body_limit=10)
+
+
+@pytest.mark.parametrize(
+    ("variable", "bad", "expected"),
+    [
+        ("DCEMU_INTUNE_BODY_LIMIT", "10", "an integer from 1024 to"),
+        ("DCEMU_INTUNE_BODY_LIMIT", "9" * 400, "an integer from 1024 to"),
+        ("DCEMU_INTUNE_CHECKIN_INTERVAL_SECONDS", "8h", "a positive number of seconds"),
+        ("DCEMU_INTUNE_CHECKIN_INTERVAL_SECONDS", "-60", "a positive number of seconds"),
+        ("DCEMU_INTUNE_STRICT", "sometimes", "one of 1, true, yes, on, 0, false, no, off"),
+        ("DCEMU_INTUNE_DEFAULT_HELP_URL", "help.example", "an absolute http or https URL"),
+    ],
+)
+def test_server_settings_refuse_a_bad_value_by_name(variable: str, bad: str, expected: str) -> None:
+    with pytest.raises(SettingsError) as e:
+        ServerSettings.from_env({variable: bad})
+    assert str(e.value).startswith(f"{variable}={bad!r}: expected {expected}")
 
 
 def test_registry_flags() -> None:

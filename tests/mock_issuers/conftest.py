@@ -182,7 +182,7 @@ async def lab(
     rand: Randomness,
     issuer_settings: dict[str, dict[str, Any]],
 ) -> AsyncIterator[Lab]:
-    ca_settings = CardAuthoritySettings()
+    ca_settings = CardAuthoritySettings(escrow_clients=frozenset(ISSUER_NAMES))
     ca_app = card_authority.create_app(ca_settings, pki, clock, rand.child("card-authority"))
     apps = {
         name: issuer_app.create_app(

@@ -21,6 +21,7 @@ from mock_issuers.settings import (
     PublicUrl,
     PublicUrlNotSet,
 )
+from servicekit.env import SettingsError
 from servicekit.webapp import SERVER_STATE
 from tests.mock_issuers.testkit import scan_qr
 from trust_store import certprofiles as cp
@@ -136,7 +137,47 @@ def test_settings_from_env() -> None:
     assert issuer.body_limit == 1024
     assert issuer.card_authority_url.get() == "https://127.0.0.1:9000"
     assert not issuer.public_url.is_set
-    assert CardAuthoritySettings.from_env({}).escrow_clients == frozenset({"entrust", "intercede"})
+    assert CardAuthoritySettings.from_env({}).escrow_clients == frozenset()
+
+
+@pytest.mark.parametrize(
+    ("variable", "bad", "expected"),
+    [
+        ("DCEMU_INTERCEDE_REKEY_BEFORE_EXPIRY_DAYS", "abc", "a positive number of days"),
+        ("DCEMU_INTERCEDE_REKEY_BEFORE_EXPIRY_DAYS", "-3", "a positive number of days"),
+        ("DCEMU_INTERCEDE_TOKEN_LIFETIME_S", "nan", "a positive number of seconds"),
+        ("DCEMU_INTERCEDE_CREDENTIAL_LIFETIME_S", "1e308", "a positive number of seconds"),
+        ("DCEMU_INTERCEDE_SESSION_LIFETIME_S", "0", "a positive number of seconds"),
+        ("DCEMU_INTERCEDE_BODY_LIMIT", "64k", "an integer from 1024 to"),
+        ("DCEMU_INTERCEDE_PUBLIC_URL", "http://127.0.0.1:1", "an absolute https URL"),
+        ("DCEMU_CARD_AUTHORITY_PUBLIC_URL", "127.0.0.1:9000", "an absolute https URL"),
+    ],
+)
+def test_issuer_settings_refuse_a_bad_value_by_name(variable: str, bad: str, expected: str) -> None:
+    with pytest.raises(SettingsError) as e:
+        IssuerSettings.from_env("DCEMU_INTERCEDE", {variable: bad})
+    assert str(e.value).startswith(f"{variable}={bad!r}: expected {expected}")
+
+
+@pytest.mark.parametrize(
+    ("variable", "bad"),
+    [
+        ("DCEMU_CARD_AUTHORITY_BODY_LIMIT", "-1"),
+        ("DCEMU_CARD_AUTHORITY_BODY_LIMIT", "1e308"),
+        ("DCEMU_CARD_AUTHORITY_PUBLIC_URL", "ftp://127.0.0.1"),
+    ],
+)
+def test_card_authority_settings_refuse_a_bad_value_by_name(variable: str, bad: str) -> None:
+    with pytest.raises(SettingsError, match=f"^{variable}="):
+        CardAuthoritySettings.from_env({variable: bad})
+
+
+@pytest.mark.parametrize(
+    "field", ["token_lifetime", "credential_lifetime", "session_lifetime", "upstream_timeout"]
+)
+def test_issuer_settings_refuse_a_duration_that_is_not_positive(field: str) -> None:
+    with pytest.raises(SettingsError, match=f"^{field}=.*expected a positive duration"):
+        IssuerSettings(**{field: dt.timedelta(0)})
 
 
 def test_qr_round_trip() -> None:

@@ -21,6 +21,7 @@ from mock_issuers.purebred.preenroll import (
     normalise_fingerprint,
 )
 from mock_issuers.purebred.settings import PurebredSettings
+from servicekit.env import SettingsError
 from servicekit.problems import Problem
 from servicekit.webapp import SERVER_STATE
 from trust_store.clock import ManualClock
@@ -122,6 +123,25 @@ def test_settings_from_env() -> None:
     assert s.on_premises_host == "127.0.0.3"
     assert s.issuer_settings().card_authority_url.get() == "https://127.0.0.1:9000"
     assert PurebredSettings.from_env({}).on_premises_host == purebred.ON_PREMISES_HOST
+
+
+@pytest.mark.parametrize(
+    ("variable", "bad", "expected"),
+    [
+        ("DCEMU_PUREBRED_OTP_LIFETIME_S", "three minutes", "a positive number of seconds"),
+        ("DCEMU_PUREBRED_OTP_LIFETIME_S", "-180", "a positive number of seconds"),
+        ("DCEMU_PUREBRED_CREDENTIAL_LIFETIME_S", "inf", "a positive number of seconds"),
+        ("DCEMU_PUREBRED_BODY_LIMIT", "0", "an integer from 1024 to"),
+        ("DCEMU_PUREBRED_ON_PREMISES_HOST", "on-prem", "an IP address"),
+        ("DCEMU_PUREBRED_DEVICE_URL", "http://127.0.0.2:1", "an absolute https URL"),
+    ],
+)
+def test_settings_refuse_a_bad_value_by_name(variable: str, bad: str, expected: str) -> None:
+    with pytest.raises(SettingsError) as e:
+        PurebredSettings.from_env({variable: bad})
+    assert str(e.value).startswith(f"{variable}={bad!r}: expected {expected}")
+    with pytest.raises(SettingsError, match=r"^otp_lifetime="):
+        PurebredSettings(otp_lifetime=dt.timedelta(0))
 
 
 def test_purebred_is_not_a_portal_and_qr_issuer() -> None:
