@@ -85,6 +85,7 @@ def device_entry(out: Path | None, device: Device, extra: dict[str, Any]) -> dic
         "user": device.upn,
         "state": m.state.value,
         "failure": m.failure,
+        "syncFailure": device.sync_failure,
         "history": [s.__dict__ for s in m.history],
         "certificates": certs,
         "profiles": artifacts,

@@ -301,7 +301,7 @@ async def test_provider_app_refusals_change_nothing(clock: ManualClock) -> None:
         try:
             device = lab.new_device(windows.spec(user.upn))
             app = lab.credential_app(device)
-            with pytest.raises(UnsupportedError, match="unknown issuer 'acme'"):
+            with pytest.raises(UnsupportedError, match="no issuer 'acme' is configured"):
                 await app.install_provider_app("acme", user, ws)
             assert device.machine.state is State.IDLE and device.mdm == {}
             phone = lab.new_device(ios_spec())
