@@ -29,7 +29,7 @@ from trust_store.clock import ManualClock
 from trust_store.labpki import LabPKI
 from trust_store.randomness import Randomness
 
-from .issuers import IssuerPlugin, plugin_class
+from .issuers import ISSUER_PLUGINS, IssuerPlugin, plugin_class
 from .servers import LabServers
 from .settings import LabSettings
 from .tenant import TenantAdmin
@@ -69,17 +69,18 @@ class Lab:
     async def start(
         cls,
         *,
-        issuers: tuple[str, ...] = ("entrust",),
+        issuers: tuple[str, ...] | None = None,
         seed: int | None = None,
         state_dir: Path | None = None,
         clock: ManualClock | None = None,
         known_issues: frozenset[str] = DEFAULT_KNOWN_ISSUES,
         settings: LabSettings | None = None,
     ) -> AsyncIterator[Lab]:
-        """Start the lab: `issuers` by name (their plugins, `lab.issuers`), every server's
-        settings from `settings` (defaults when None; the CLI reads them from the environment
-        once, with `LabSettings.from_env`)."""
+        """Start the lab: `issuers` by name (their plugins, `lab.issuers`; all when None), every
+        server's settings from `settings` (defaults when None; the CLI reads them from the
+        environment once, with `LabSettings.from_env`)."""
         settings = settings or LabSettings()
+        issuers = tuple(ISSUER_PLUGINS) if issuers is None else issuers
         clock = clock or ManualClock(dt.datetime.now(dt.UTC))
         rand = Randomness(seed)
         plugins = [plugin_class(name)(settings.issuer(name)) for name in issuers]

@@ -49,7 +49,7 @@ async def enroll(lab: Lab, device: Device, user: object) -> State:
 
 
 async def test_entrust_ios_end_to_end(clock: ManualClock) -> None:
-    async with Lab.start(clock=clock, seed=7) as lab:
+    async with Lab.start(issuers=("entrust",), clock=clock, seed=7) as lab:
         setup = await lab.configure_tenant("entrust")
         user = await lab.new_user("Alice Smith", UPN)
         device = lab.new_device(ios_spec())
@@ -72,7 +72,7 @@ async def test_entrust_ios_end_to_end(clock: ManualClock) -> None:
 
 
 async def test_wrong_pin_fails_with_reason_and_card_counts_down(clock: ManualClock) -> None:
-    async with Lab.start(clock=clock) as lab:
+    async with Lab.start(issuers=("entrust",), clock=clock) as lab:
         await lab.configure_tenant("entrust")
         user = await lab.new_user("Alice Smith", UPN)
         user.typed_pin = "000000"
@@ -86,7 +86,7 @@ async def test_wrong_pin_fails_with_reason_and_card_counts_down(clock: ManualClo
 
 
 async def test_no_trusted_root_profile_fails_chain_validation(clock: ManualClock) -> None:
-    async with Lab.start(clock=clock) as lab:
+    async with Lab.start(issuers=("entrust",), clock=clock) as lab:
         await lab.configure_tenant("entrust", roots=False)
         user = await lab.new_user("Alice Smith", UPN)
         device = lab.new_device(ios_spec())
@@ -99,7 +99,7 @@ async def test_no_trusted_root_profile_fails_chain_validation(clock: ManualClock
 
 
 async def test_blocked_camera_is_reported(clock: ManualClock) -> None:
-    async with Lab.start(clock=clock) as lab:
+    async with Lab.start(issuers=("entrust",), clock=clock) as lab:
         await lab.configure_tenant("entrust")
         user = await lab.new_user("Alice Smith", UPN)
         device = lab.new_device(ios_spec(camera_blocked=True))
@@ -108,7 +108,7 @@ async def test_blocked_camera_is_reported(clock: ManualClock) -> None:
 
 
 async def test_revoked_card_is_refused_at_the_portal(clock: ManualClock) -> None:
-    async with Lab.start(clock=clock) as lab:
+    async with Lab.start(issuers=("entrust",), clock=clock) as lab:
         await lab.configure_tenant("entrust")
         user = await lab.new_user("Alice Smith", UPN)
         await lab.transport.json(
@@ -129,7 +129,7 @@ class Crash(Exception):
 async def test_agent_restart_resumes_from_persisted_state(
     clock: ManualClock, tmp_path: Path
 ) -> None:
-    async with Lab.start(clock=clock, state_dir=tmp_path) as lab:
+    async with Lab.start(issuers=("entrust",), clock=clock, state_dir=tmp_path) as lab:
         await lab.configure_tenant("entrust")
         user = await lab.new_user("Alice Smith", UPN)
         device = lab.new_device(ios_spec())
@@ -270,7 +270,7 @@ async def status_reports(lab: Lab) -> int:
 
 
 async def test_profile_outcomes_are_reported_once_per_version(clock: ManualClock) -> None:
-    async with Lab.start(clock=clock) as lab:
+    async with Lab.start(issuers=("entrust",), clock=clock) as lab:
         setup = await lab.configure_tenant("entrust", families=("ios",))
         user = await lab.new_user("Alice Smith", UPN)
         device = lab.new_device(ios_spec())
@@ -294,7 +294,7 @@ async def test_provider_app_refusals_change_nothing(clock: ManualClock) -> None:
     """An unknown issuer, or a provider app on a platform whose credential comes through
     Intune, is refused with a clear error before any state changes."""
     windows = next(c for c in supported() if c.id == "entrust-windows")
-    async with Lab.start(clock=clock) as lab:
+    async with Lab.start(issuers=("entrust",), clock=clock) as lab:
         await lab.configure_tenant("entrust", families=("windows", "ios"))
         user = await lab.new_user("Alice Smith", UPN)
         ws = Workstation(lab.transport)
