@@ -13,30 +13,30 @@ the current state, so a device loaded from disk resumes exactly where it stopped
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from trust_store.errors import TrustStoreError
-from trust_store.oids import DERIVED_PIV_AUTH, EKU_EMAIL_PROTECTION
-from trust_store.stores import CredentialRole
 
-from .device import SECRET_SERVICE, Device
+from .device import Device
 from .enrollment import TERMINAL, Event, State
+from .enrollment_steps import STEPS, StepFn
 from .errors import (
     AgentError,
-    EnrollmentError,
     ProfileError,
+    ServiceError,
     UnsupportedError,
     trust_failure_code,
 )
 from .http import Transport
 from .intune import CheckIn, IntuneChannel
-from .issuers import CapturedCode, FlowContext, IssuerClient, IssuerDirectory
-from .issuers.base import Activation
+from .issuers import FlowContext, IssuerClient, IssuerDirectory
 from .payloads import ProfileContext, renderer_for
 from .payloads.known_issues import DEFAULT_KNOWN_ISSUES
 from .rekey import rekey_if_due
+from .retry import Attempts, RetryPolicy, Sleep
 from .user import User, Workstation
 
 Narrator = Callable[[Device, str], None]
@@ -54,8 +54,11 @@ class CredentialApp:
     issuers: IssuerDirectory
     narrate: Narrator = _quiet
     last_checkin: CheckIn | None = None
-    #: Documented product defects to reproduce (`profiles.known_issues`); all on by default.
+    #: Documented product defects to reproduce (`payloads.known_issues`); all on by default.
     known_issues: frozenset[str] = DEFAULT_KNOWN_ISSUES
+    #: How transient failures are retried within a step, and how the app waits.
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    sleep: Sleep = asyncio.sleep
 
     # --- the outer loop -------------------------------------------------------------------------
     async def sync(
@@ -67,10 +70,15 @@ class CredentialApp:
         of the enrollment is recorded on the machine, a failure to reach Intune on the device
         (`Device.sync_failure`)."""
         dev = self.device
+        with dev.exclusive():  # raises before any change when another agent holds the device
+            return await self._sync(user, workstation, steps)
+
+    async def _sync(self, user: User, workstation: Workstation, steps: int | None) -> State:
+        dev = self.device
         try:
             await self.intune.enroll(dev)
             ci = await self._checkin()
-            self._apply_policies(ci, derived=False)
+            self.apply_policies(ci, derived=False)
             if dev.machine.state is State.COMPLETE:
                 # An issuer that re-keys by itself (MyID) goes first: its window (28 days before
                 # expiry) is inside Intune's renewal threshold, which would otherwise ask the user.
@@ -79,10 +87,14 @@ class CredentialApp:
                     ci = await self._checkin()  # Intune sees the new thumbprint and expiry
                 # Profiles that arrived (or changed) after the credential was installed, or that
                 # now name the new identity.
-                self._apply_policies(ci, derived=True)
-                await self._report_profiles()
+                self.apply_policies(ci, derived=True)
+                await self.report_profiles()
             for action in ci.actions:
                 self._on_action(action)
+            if dev.machine.retryable:
+                # The service was briefly unavailable last time: take up where it stopped.
+                dev.machine.fire(Event.RETRY, "retrying after a transient failure")
+                self.narrate(dev, f"retrying from {dev.machine.state.value}")
             if dev.machine.active:
                 await self.run(user, workstation, steps=steps)
             if dev.machine.state is State.COMPLETE:
@@ -165,7 +177,9 @@ class CredentialApp:
             step = STEPS[dev.machine.state]
             taken += 1
             try:
-                await step(self, issuer, ctx, settings)
+                await self._with_retries(step, issuer, ctx, settings)
+            except ServiceError as e:
+                self._fail(step.__name__, e.code, e, retryable=e.transient)
             except AgentError as e:
                 self._fail(step.__name__, e.code, e)
             except TrustStoreError as e:
@@ -176,12 +190,40 @@ class CredentialApp:
             dev.save()
         return dev.machine.state
 
-    def _fail(self, step: str, code: str, e: Exception) -> None:
-        self.device.machine.fail(code, str(e) or type(e).__name__)
-        self.narrate(self.device, f"FAILED in {step}: {e}")
+    async def _with_retries(
+        self, step: StepFn, issuer: IssuerClient, ctx: FlowContext, settings: dict[str, Any]
+    ) -> None:
+        """Run one step; a transient failure is tried again after a backoff, within the
+        policy's tries and deadline (every step is idempotent: it may run again)."""
+        dev = self.device
+        attempts = Attempts(self.retry, dev.clock, dev.rand, dev.clock.now())
+        while True:
+            try:
+                await step(self, issuer, ctx, settings)
+                return
+            except ServiceError as e:
+                delay = attempts.next_delay(e)
+                if delay is None:
+                    raise
+                dev.retries += 1
+                self.narrate(dev, f"{e.code} during {e.during}; trying again in {delay:.1f} s")
+                await self.sleep(delay)
+
+    def _fail(self, step: str, code: str, e: Exception, *, retryable: bool = False) -> None:
+        self.device.machine.fail(code, str(e) or type(e).__name__, retryable=retryable)
+        again = "; retried at the next sync" if retryable else ""
+        self.narrate(self.device, f"FAILED in {step}: {e}{again}")
+
+    def start_over(self) -> State:
+        """The user starts the flow again after a final failure (a new code from the portal)."""
+        m = self.device.machine
+        if m.state is State.FAILED:
+            m.fire(Event.RETRY, "the user starts again")
+            self.device.save()
+        return m.state
 
     # --- policies -------------------------------------------------------------------------------
-    def _apply_policies(self, ci: CheckIn, *, derived: bool) -> None:
+    def apply_policies(self, ci: CheckIn, *, derived: bool) -> None:
         """Apply trusted roots first, then the rest; `derived` selects the policies that use the
         derived credential (only once it is installed) or those that do not."""
         dev = self.device
@@ -212,7 +254,7 @@ class CredentialApp:
                 self.narrate(dev, f"applied profile {policy.get('displayName')!r}: {art.summary}")
             dev.applied[policy["id"]] = art
 
-    async def _report_profiles(self) -> None:
+    async def report_profiles(self) -> None:
         """Tell Intune each profile's outcome; an outcome already reported for the same profile
         version is not sent again (a device syncs often, its profiles rarely change)."""
         ci = self.last_checkin
@@ -229,128 +271,10 @@ class CredentialApp:
                 continue
             outcome = (policy.get("version", 1), status, detail)
             if dev.reported.get(pid) != outcome:
-                await self.intune.report(dev, policy, status, detail)
+                try:
+                    await self.intune.report(dev, policy, status, detail)
+                except ServiceError as e:
+                    # Best effort: not recorded as sent, so the next check-in sends it again.
+                    self.narrate(dev, f"status report not delivered ({e.code}); sent again later")
+                    continue
                 dev.reported[pid] = outcome
-
-    # --- steps ----------------------------------------------------------------------------------
-    async def _user_starts(
-        self, issuer: IssuerClient, ctx: FlowContext, settings: dict[str, Any]
-    ) -> None:
-        help_url = settings.get("helpUrl") or "the generic Intune instructions"
-        self.narrate(
-            ctx.device,
-            f"{ctx.device.platform.credential_app_name}: user opens the derived-credential flow "
-            f"({issuer.display}; help: {help_url})",
-        )
-        ctx.device.machine.fire(Event.USER_STARTED)
-
-    async def _capture_code(
-        self, issuer: IssuerClient, ctx: FlowContext, settings: dict[str, Any]
-    ) -> None:
-        self.narrate(ctx.device, f"{issuer.display}: {issuer.ceremony}")
-        code = await issuer.capture_code(ctx)
-        if code.password is not None:
-            ctx.device.keyring.set_password(
-                SECRET_SERVICE, f"{ctx.device.id}/activation-password", code.password
-            )
-        how = code.how or "the code reached the device"
-        self.narrate(ctx.device, how)
-        ctx.device.machine.fire(
-            Event.CODE_CAPTURED, how, token=code.token, hasPassword=code.password is not None
-        )
-
-    async def _activate(
-        self, issuer: IssuerClient, ctx: FlowContext, settings: dict[str, Any]
-    ) -> None:
-        m = ctx.device.machine
-        password = None
-        if m.data.get("hasPassword"):
-            password = ctx.device.keyring.get_password(
-                SECRET_SERVICE, f"{ctx.device.id}/activation-password"
-            )
-        act = await issuer.activate(ctx, CapturedCode(m.data["token"], password))
-        ctx.device.keyring.set_password(
-            SECRET_SERVICE, f"{ctx.device.id}/access-token", act.access_token
-        )
-        self.narrate(ctx.device, f"{issuer.display} accepted the code: enrollment {act.enrollment}")
-        m.data.pop("token", None)
-        m.fire(Event.ACTIVATED, enrollment=act.enrollment, requests=list(act.requests))
-
-    async def _generate_keys(
-        self, issuer: IssuerClient, ctx: FlowContext, settings: dict[str, Any]
-    ) -> None:
-        story, data = await issuer.custody.generate_keys(issuer, ctx)
-        self.narrate(ctx.device, story)
-        ctx.device.machine.fire(Event.KEYS_GENERATED, **data)
-
-    def _activation(self, ctx: FlowContext) -> Activation:
-        m = ctx.device.machine
-        token = ctx.device.keyring.get_password(SECRET_SERVICE, f"{ctx.device.id}/access-token")
-        if token is None:
-            raise EnrollmentError("the enrollment authorisation was lost; start again")
-        return Activation(m.data["enrollment"], token, tuple(m.data.get("requests", ())))
-
-    async def _request_certificates(
-        self, issuer: IssuerClient, ctx: FlowContext, settings: dict[str, Any]
-    ) -> None:
-        story, data = await issuer.custody.obtain_certificates(issuer, ctx, self._activation(ctx))
-        self.narrate(ctx.device, story)
-        ctx.device.machine.fire(Event.CERTIFICATES_ISSUED, **data)
-
-    async def _install(
-        self, issuer: IssuerClient, ctx: FlowContext, settings: dict[str, Any]
-    ) -> None:
-        dev = ctx.device
-        new = issuer.custody.install(issuer, ctx)
-        for ident in new:
-            ident.attrs["settingsId"] = str(settings.get("id", ""))
-            ident.attrs["intuneIssuer"] = issuer.intune_issuer
-        scope = dev.platform.credential_scope
-        self.narrate(
-            dev, f"installed {len(new)} identities in the {dev.platform.display} store ({scope})"
-        )
-        dev.machine.fire(Event.INSTALLED, installed=[i.ref for i in new])
-
-    async def _validate(
-        self, issuer: IssuerClient, ctx: FlowContext, settings: dict[str, Any]
-    ) -> None:
-        dev = ctx.device
-        app = dev.platform.credential_app
-        now = dev.clock.now()
-        checked = []
-        for ident in dev.store.identities(app, CredentialRole.PIV_AUTH):
-            dev.store.validate(ident, now, policies=[DERIVED_PIV_AUTH])
-            checked.append("PIV Authentication (derived-PIV policy)")
-        for ident in dev.store.identities(app, CredentialRole.SIGNATURE):
-            dev.store.validate(ident, now, eku=EKU_EMAIL_PROTECTION)
-            checked.append("digital signature")
-        if not checked:
-            raise EnrollmentError("no derived PIV Authentication credential was installed")
-        self.narrate(dev, f"chain validated to a deployed trusted root: {', '.join(checked)}")
-        dev.machine.fire(Event.CHAIN_VALIDATED)
-
-    async def _apply_derived_profiles(
-        self, issuer: IssuerClient, ctx: FlowContext, settings: dict[str, Any]
-    ) -> None:
-        if self.last_checkin is not None:
-            self._apply_policies(self.last_checkin, derived=True)
-            await self._report_profiles()
-        applied = sum(1 for a in ctx.device.applied.values() if a.kind != "trusted-root")
-        ctx.device.machine.fire(
-            Event.PROFILES_APPLIED, f"{applied} profile(s) using the credential"
-        )
-
-
-Step = Callable[[CredentialApp, IssuerClient, FlowContext, dict[str, Any]], Awaitable[None]]
-
-#: The step that leaves each state.
-STEPS: dict[State, Step] = {
-    State.REQUESTED: CredentialApp._user_starts,
-    State.AWAITING_CODE: CredentialApp._capture_code,
-    State.CODE_CAPTURED: CredentialApp._activate,
-    State.ACTIVATED: CredentialApp._generate_keys,
-    State.KEYS_GENERATED: CredentialApp._request_certificates,
-    State.CERTIFICATES_ISSUED: CredentialApp._install,
-    State.INSTALLED: CredentialApp._validate,
-    State.VALIDATED: CredentialApp._apply_derived_profiles,
-}

@@ -4,8 +4,9 @@ no thread, task or HTTP session of its own."""
 
 from __future__ import annotations
 
+import contextlib
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,7 @@ from .companion import CompanionApp, companion_from_json
 from .enrollment import EnrollmentMachine
 from .payloads import Artifact
 from .platforms import Platform, platform
+from .statelock import DeviceStateChangedError, StateLock
 
 #: The keyring service under which every per-device secret is kept.
 SECRET_SERVICE = "dcemu-device"
@@ -72,6 +74,8 @@ class Device:
         #: What was last reported to Intune per policy id: (version, status, detail).
         self.reported: dict[str, tuple[Any, str, str]] = {}
         self.notifications: list[dict[str, str]] = []
+        #: Transient failures tried again, over the device's life (reports count them).
+        self.retries = 0
         #: Why the last sync could not reach Intune ({"code", "reason"}), or None.
         self.sync_failure: dict[str, str] | None = None
         #: Windows: the issuer whose provider app the user installed (Intune never asks there).
@@ -81,6 +85,8 @@ class Device:
         self._store: CertificateStore | None = None
         self._keyring: KeyringBackend | None = None
         self._credential_client: ManagedApp | None = None
+        #: How many times this state was saved (the state directory's own count when loaded).
+        self.revision = 0
 
     # --- identity -----------------------------------------------------------------------------
     @property
@@ -145,6 +151,23 @@ class Device:
             self._credential_client = client
         return client
 
+    @contextlib.contextmanager
+    def exclusive(self) -> Iterator[Device]:
+        """Hold the state directory for this agent (no-op for a device kept in memory): a
+        second agent gets `DeviceBusyError`; state saved by someone else since this device was
+        loaded gives `DeviceStateChangedError`. Nothing is changed in either case."""
+        if self.state_dir is None:
+            yield self
+            return
+        with StateLock(self.state_dir, self.spec.name):
+            on_disk = _saved_revision(self.state_dir)
+            if on_disk != self.revision:
+                raise DeviceStateChangedError(
+                    f"{self.spec.name}: the state directory was saved by another agent "
+                    f"(revision {on_disk}, this agent loaded {self.revision}); load it again"
+                )
+            yield self
+
     def install_app(self, app: CompanionApp) -> CompanionApp:
         self.apps[app.app_id] = app
         return app
@@ -166,6 +189,7 @@ class Device:
         for art in self.applied.values():
             write_private(self.state_dir / "artifacts" / art.filename, art.content)
         doc: dict[str, Any] = {
+            "revision": self.revision + 1,
             "spec": asdict(self.spec),
             "mdm": self.mdm,
             "machine": self.machine.to_json(),
@@ -178,14 +202,17 @@ class Device:
             "reported": {k: list(v) for k, v in self.reported.items()},
             "providerApp": self.provider_app,
             "syncFailure": self.sync_failure,
+            "retries": self.retries,
             "apps": {k: {"kind": a.kind, **a.to_json(kek)} for k, a in self.apps.items()},
         }
         write_private(self.state_dir / INDEX, json.dumps(doc, indent=1).encode())  # by rename
+        self.revision += 1
 
     @classmethod
     def load(cls, state_dir: Path, clock: Clock, rand: Randomness | None = None) -> Device:
         doc = json.loads((state_dir / INDEX).read_text())
         dev = cls(DeviceSpec(**doc["spec"]), clock, state_dir, rand)
+        dev.revision = int(doc.get("revision", 0))
         dev.mdm = dict(doc["mdm"])
         dev.machine = EnrollmentMachine.from_json(doc["machine"], clock)
         kek = dev.secret("key-encryption", create=False).encode()
@@ -201,9 +228,18 @@ class Device:
         dev.reported = {k: (v[0], v[1], v[2]) for k, v in doc.get("reported", {}).items()}
         dev.provider_app = doc.get("providerApp")
         dev.sync_failure = doc.get("syncFailure")
+        dev.retries = int(doc.get("retries", 0))
         for app_id, app_doc in doc.get("apps", {}).items():
             dev.apps[app_id] = companion_from_json(app_doc, dev, kek)
         return dev
+
+
+def _saved_revision(state_dir: Path) -> int:
+    try:
+        doc = json.loads((state_dir / INDEX).read_text())
+    except FileNotFoundError:
+        return 0
+    return int(doc.get("revision", 0))
 
 
 ARTIFACT_FIELDS = ("policy_id", "kind", "filename", "media_type", "summary")

@@ -81,7 +81,8 @@ TRANSITIONS: dict[tuple[State, Event], State] = {
     (State.COMPLETE, Event.CREDENTIAL_INVALIDATED): State.REQUESTED,
     # The issuer re-keyed the credential with no user step (MyID): still complete.
     (State.COMPLETE, Event.REKEYED): State.COMPLETE,
-    # After a failure the user may start over (a new code from the portal).
+    # After a final failure the user starts over (a new code from the portal). A retryable
+    # failure's RETRY goes back to the state it failed in instead (`EnrollmentMachine.fire`).
     (State.FAILED, Event.RETRY): State.REQUESTED,
     **{(s, Event.FAILED): State.FAILED for s in _ACTIVE},
 }
@@ -104,7 +105,7 @@ class EnrollmentMachine:
     history: list[Step] = field(default_factory=list)
     #: Data carried between steps (codes, authorisations, certificate references).
     data: dict[str, Any] = field(default_factory=dict)
-    failure: dict[str, str] | None = None
+    failure: dict[str, Any] | None = None
 
     def can(self, event: Event) -> bool:
         return (self.state, event) in TRANSITIONS
@@ -115,17 +116,41 @@ class EnrollmentMachine:
             raise InvalidTransitionError(
                 f"event {event.value!r} is impossible in state {self.state.value!r}"
             )
+        failed_in = self.state
+        if event is Event.RETRY and self.retryable:
+            assert self.failure is not None
+            target = State(self.failure["state"])
+        code = data.pop("code", "failed")
+        retryable = bool(data.pop("retryable", False))
         self.state = target
         self.data.update(data)
         self.history.append(Step(isoformat(self.clock.now()), event.value, target.value, detail))
         if event is Event.FAILED:
-            self.failure = {"code": str(data.get("code", "failed")), "reason": detail}
-        elif target is State.REQUESTED:
+            self.failure = {
+                "code": str(code),
+                "reason": detail,
+                "state": failed_in.value,
+                "retryable": retryable,
+            }
+        elif event is Event.RETRY or target is State.REQUESTED:
             self.failure = None
         return target
 
-    def fail(self, code: str, reason: str) -> State:
-        return self.fire(Event.FAILED, reason, code=code)
+    def fail(self, code: str, reason: str, *, retryable: bool = False) -> State:
+        """Fail in the current state; a `retryable` failure (the service was briefly
+        unavailable) is taken up where it stopped by the next RETRY, a final one from the
+        start."""
+        return self.fire(Event.FAILED, reason, code=code, retryable=retryable)
+
+    @property
+    def retryable(self) -> bool:
+        """A failure that the next sync retries by itself."""
+        return (
+            self.state is State.FAILED
+            and self.failure is not None
+            and bool(self.failure.get("retryable"))
+            and self.failure.get("state") in {s.value for s in _ACTIVE}
+        )
 
     @property
     def active(self) -> bool:

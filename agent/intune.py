@@ -9,6 +9,7 @@ from trust_store.clock import isoformat
 from trust_store.stores import CredentialRole
 
 from .device import Device
+from .errors import ServiceRefusedError
 from .http import Transport
 
 
@@ -28,8 +29,10 @@ class IntuneChannel:
     def _auth(self, device: Device) -> dict[str, str]:
         return {"Authorization": f"Bearer {device.mdm['checkinToken']}"}
 
-    async def enroll(self, device: Device) -> None:
-        if device.mdm.get("checkinToken"):
+    async def enroll(self, device: Device, *, again: bool = False) -> None:
+        """Enroll with Intune unless the device holds a check-in token (`again`: enroll anew
+        anyway). The device's hardware id makes enrolling twice one managed device."""
+        if device.mdm.get("checkinToken") and not again:
             return
         doc = await self.transport.json_object(
             "POST",
@@ -41,6 +44,7 @@ class IntuneChannel:
                 "osVersion": device.spec.os_version,
                 "model": device.spec.model,
                 "enrollmentType": device.spec.enrollment_type,
+                "hardwareId": device.spec.id,
             },
             during="Intune enrollment",
         )
@@ -67,18 +71,29 @@ class IntuneChannel:
         }
 
     async def checkin(self, device: Device) -> CheckIn:
-        doc = await self.transport.json_object(
-            "POST",
-            f"{self.base_url}/device/v1/checkin",
-            json={"credential": self.credential_report(device)},
-            headers=self._auth(device),
-            during="Intune check-in",
-        )
+        """Check in; a token the service no longer knows (401: it was reset, or it lost its
+        state) enrolls the device again, once, and checks in with the new token."""
+        try:
+            doc = await self._checkin(device)
+        except ServiceRefusedError as e:
+            if e.status != 401:
+                raise
+            await self.enroll(device, again=True)
+            doc = await self._checkin(device)
         return CheckIn(
             doc.get("derivedCredential"),
             list(doc.get("policies", [])),
             list(doc.get("actions", [])),
             list(doc.get("notifications", [])),
+        )
+
+    async def _checkin(self, device: Device) -> dict[str, Any]:
+        return await self.transport.json_object(
+            "POST",
+            f"{self.base_url}/device/v1/checkin",
+            json={"credential": self.credential_report(device)},
+            headers=self._auth(device),
+            during="Intune check-in",
         )
 
     async def report(

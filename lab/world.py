@@ -24,6 +24,7 @@ from agent.http import Transport
 from agent.intune import IntuneChannel
 from agent.issuers import IssuerDirectory
 from agent.payloads.known_issues import DEFAULT_KNOWN_ISSUES
+from agent.retry import VirtualSleep
 from agent.user import User, Workstation, issue_card
 from trust_store.clock import ManualClock
 from trust_store.labpki import LabPKI
@@ -222,4 +223,5 @@ class Lab:
             self.directory,
             narrate,
             known_issues=self.known_issues,
+            sleep=VirtualSleep(self.clock),
         )

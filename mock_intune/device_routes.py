@@ -9,7 +9,7 @@ from servicekit.problems import read_json
 from trust_store.clock import isoformat
 
 from .checkin_actions import decide
-from .devices import parse_checkin, parse_enroll, parse_status
+from .devices import Enrollment, parse_checkin, parse_enroll, parse_status
 from .env import Env, json, no_content
 from .managed_devices import DeviceStatus, ManagedDevice, User
 from .notifications import notices_for, send
@@ -35,6 +35,14 @@ async def enroll(request: web.Request) -> web.Response:
     user = env.tenant.users.get(e.upn.lower())
     if user is None:
         user = env.tenant.users[e.upn.lower()] = User(env.new_id(), e.upn)
+    again = _enrolled_before(env, e, user)
+    if again is not None:
+        # The same hardware enrolls again (it lost its token, or the service forgot it): one
+        # managed device, with a new check-in token that replaces the old one.
+        env.tenant.tokens.pop(again.checkin_token, None)
+        again.checkin_token = env.rand.token_urlsafe(32)
+        env.tenant.tokens[again.checkin_token] = again.id
+        return json(_enrolled_answer(env, again), 200)
     device = ManagedDevice(
         id=env.new_id(),
         user=user,
@@ -46,17 +54,28 @@ async def enroll(request: web.Request) -> web.Response:
         enrolled=now,
         checkin_token=env.rand.token_urlsafe(32),
         next_checkin=now,
+        hardware_id=e.hardware_id,
     )
     env.tenant.devices[device.id] = device
     env.tenant.tokens[device.checkin_token] = device.id
-    return json(
-        {
-            "deviceId": device.id,
-            "checkinToken": device.checkin_token,
-            "checkinIntervalSeconds": int(env.settings.checkin_interval.total_seconds()),
-        },
-        201,
-    )
+    return json(_enrolled_answer(env, device), 201)
+
+
+def _enrolled_before(env: Env, e: Enrollment, user: User) -> ManagedDevice | None:
+    if not e.hardware_id:
+        return None
+    for device in env.tenant.devices.values():
+        if device.hardware_id == e.hardware_id and device.user is user:
+            return device
+    return None
+
+
+def _enrolled_answer(env: Env, device: ManagedDevice) -> dict[str, object]:
+    return {
+        "deviceId": device.id,
+        "checkinToken": device.checkin_token,
+        "checkinIntervalSeconds": int(env.settings.checkin_interval.total_seconds()),
+    }
 
 
 async def checkin(request: web.Request) -> web.Response:

@@ -28,6 +28,12 @@ ENROLL_FIELDS: tuple[Field, ...] = (
     Text(name="osVersion", max_length=64),
     Text(name="model", max_length=256),
     Text(name="enrollmentType", max_length=64, description="Graph deviceEnrollmentType"),
+    Text(
+        name="hardwareId",
+        max_length=128,
+        description="the device's stable hardware identifier (UDID, serial); enrolling again "
+        "with the same one re-enrolls the same managed device",
+    ),
 )
 CREDENTIAL_FIELDS: tuple[Field, ...] = (
     Choice(name="issuer", required=True, values=tuple(i.value for i in Issuer)),
@@ -52,6 +58,7 @@ class Enrollment:
     os_version: str
     model: str
     enrollment_type: str
+    hardware_id: str = ""
 
 
 def parse_enroll(body: Mapping[str, Any], *, strict: bool = False) -> Enrollment:
@@ -67,7 +74,13 @@ def parse_enroll(body: Mapping[str, Any], *, strict: bool = False) -> Enrollment
             "enrollmentType", f"unknown value {etype!r}", allowed=list(ENROLLMENT_TYPES)
         )
     return Enrollment(
-        v["deviceName"], v["upn"], platform, v.get("osVersion") or "", v.get("model") or "", etype
+        v["deviceName"],
+        v["upn"],
+        platform,
+        v.get("osVersion") or "",
+        v.get("model") or "",
+        etype,
+        v.get("hardwareId") or "",
     )
 
 

@@ -80,6 +80,8 @@ class ManagedDevice:
     #: Keys of notifications already sent, so each cause notifies once.
     notified: set[str] = field(default_factory=set)
     actions: list[DeviceAction] = field(default_factory=list)
+    #: The device's stable hardware identifier, when it sent one (re-enrollment finds it).
+    hardware_id: str = ""
 
     def to_json(self) -> JsonObject:
         traits = TRAITS[self.platform]

@@ -30,6 +30,10 @@ class Randomness:
     def digits(self, n: int) -> str:
         return "".join(str(self._rng.randrange(10)) for _ in range(n))
 
+    def uniform(self, low: float, high: float) -> float:
+        """A float in [low, high] (backoff jitter)."""
+        return self._rng.uniform(low, high)
+
     def uuid4(self) -> uuid.UUID:
         return uuid.UUID(bytes=self.token_bytes(16), version=4)
 

@@ -36,6 +36,9 @@ class CapturedCode:
     password: str | None = None
     #: How the code reached the device, for the narration ("scanned the QR code", ...).
     how: str = ""
+    #: The device's `Idempotency-Key` for the activation: made and kept before the first send,
+    #: so a repeat after a lost answer gets the same authorisation.
+    key: str = ""
 
 
 @dataclass
@@ -130,8 +133,13 @@ class IssuerClient:
         }
         if code.password is not None:
             body["password"] = code.password
+        headers = {"Idempotency-Key": code.key} if code.key else {}
         doc = await ctx.transport.json_object(
-            "POST", f"{ctx.issuer_url}/device/v1/activations", json=body, during="activation"
+            "POST",
+            f"{ctx.issuer_url}/device/v1/activations",
+            json=body,
+            headers=headers,
+            during="activation",
         )
         return Activation.from_json(doc, "activation")
 

@@ -26,7 +26,7 @@ from urllib.parse import urlsplit
 
 from cryptography import x509
 
-from trust_store.keys import generate_key
+from trust_store.keys import PrivateKey, generate_key, load_private_key_pem, private_key_pem
 from trust_store.pkcs import KeyAndCert, from_pkcs12, split_leaf
 
 from ..companion import CompanionApp
@@ -100,6 +100,11 @@ class PurebredApp(CompanionApp):
     managed: bool
     on_premises: OnPremises = field(default_factory=OnPremises)
     vault: Vault = field(default_factory=Vault)
+    #: Keys made for a request not answered yet, by `<enrollment>/<kind>` (saved before the
+    #: request is sent, so a repeat after a crash asks for the same key's certificate).
+    pending: dict[str, PrivateKey] = field(default_factory=dict)
+    #: `<enrollment>/<kind>` whose certificate is in the vault.
+    completed: set[str] = field(default_factory=set)
 
     # --- install, persistence ----------------------------------------------------------------
     @classmethod
@@ -133,6 +138,8 @@ class PurebredApp(CompanionApp):
             "managed": self.managed,
             "onPremisesHosts": sorted(self.on_premises.hosts),
             "vault": self.vault.to_json(kek),
+            "pending": {k: private_key_pem(v, kek).decode() for k, v in self.pending.items()},
+            "completed": sorted(self.completed),
         }
 
     @classmethod
@@ -142,6 +149,8 @@ class PurebredApp(CompanionApp):
             bool(doc["managed"]),
             OnPremises(frozenset(doc.get("onPremisesHosts", DEFAULT_ON_PREMISES_HOSTS))),
             Vault.from_json(doc.get("vault", []), kek),
+            {k: load_private_key_pem(v.encode(), kek) for k, v in doc.get("pending", {}).items()},
+            set(doc.get("completed", [])),
         )
 
     # --- what the user sees --------------------------------------------------------------------
@@ -239,7 +248,7 @@ class PurebredApp(CompanionApp):
         doc = await self._json(
             transport, f"{base_url}/device/v1/enroll", body, during="Purebred enroll"
         )
-        keyring.delete_password(SECRET_SERVICE, self._nonce_name(pre_id))
+        # The nonce stays: sent again (the answer was lost), it gets the same authorisation.
         return AppEnrollment(
             str(doc["enrollment"]), str(doc["accessToken"]), tuple(doc.get("requests", ()))
         )
@@ -261,12 +270,18 @@ class PurebredApp(CompanionApp):
     async def enroll_own_keys(
         self, transport: Transport, base_url: str, enrollment: AppEnrollment
     ) -> list[HeldKey]:
-        """The app generates a key per requested certificate, sends the CSRs and holds both."""
+        """The app generates a key per requested certificate, saves it, sends the CSR, and holds
+        both; what a previous run already obtained for this enrollment is not asked again."""
         held = []
+        device = self.device
         for kind in enrollment.requests:
-            if kind not in EST_LABELS:
+            slot = f"{enrollment.id}/{kind}"
+            if kind not in EST_LABELS or slot in self.completed:
                 continue
-            key = generate_key(self.device.platform.device_key)
+            key = self.pending.get(slot)
+            if key is None:
+                key = self.pending[slot] = generate_key(device.platform.device_key)
+                device.save()  # persisted before it is sent
             certs = await self.submit_csr(transport, base_url, enrollment, kind, device_csr(key))
             found = split_leaf(certs, key)
             if found is None:
@@ -274,6 +289,9 @@ class PurebredApp(CompanionApp):
             leaf, cas = found
             item = HeldKey(KeyType.of_kind(kind), KeyAndCert(key, leaf, f"Purebred {kind}", cas))
             self.vault.add(item)
+            self.completed.add(slot)
+            del self.pending[slot]
+            device.save()
             held.append(item)
         return held
 

@@ -12,7 +12,7 @@ from trust_store.clock import isoformat
 from trust_store.pkcs import certs_only
 
 from ..wire import b64decode, b64encode, bearer_token, get_str, read_body
-from .activation import ActivationRequest, activate
+from .activation import ActivationRequest, activate, idempotency_key
 from .base import Product
 from .keyhistory import recover_key_history
 from .pipeline import IssuanceContext
@@ -30,7 +30,11 @@ def _base64_der(der: bytes, content_type: str) -> web.Response:
 
 async def activation(request: web.Request) -> web.Response:
     service = request.app[ISSUER_SERVICE]
-    activation_request = ActivationRequest.from_json(await read_json(request), service.issuer)
+    activation_request = ActivationRequest.from_json(
+        await read_json(request),
+        service.issuer,
+        idempotency_key(request.headers.get("Idempotency-Key")),
+    )
     # From here to the end: no await, so checking and marking the token is one step.
     enrollment = activate(
         service.enrollments,

@@ -67,10 +67,15 @@ class EnrollmentStore:
         return self._by_token.get(token)
 
     def activate(
-        self, enrollment: Enrollment, device: DeviceInfo, now: dt.datetime, lifetime: dt.timedelta
+        self,
+        enrollment: Enrollment,
+        device: DeviceInfo,
+        now: dt.datetime,
+        lifetime: dt.timedelta,
+        activation_key: str | None = None,
     ) -> None:
         access = self._fresh(self._by_access, ACCESS_TOKEN_BYTES)
-        enrollment.activate(device, access, now + lifetime)
+        enrollment.activate(device, access, now + lifetime, activation_key)
         self._by_access[access] = enrollment
 
     def by_access_token(self, token: str, now: dt.datetime) -> Enrollment:

@@ -94,6 +94,9 @@ class Enrollment:
     issued: dict[str, x509.Certificate] = field(default_factory=dict)
     #: How many times the credential was re-keyed.
     generation: int = 0
+    #: SHA-256 of the `Idempotency-Key` the device activated with: the same device repeating
+    #: its activation (its answer was lost) gets the same authorisation.
+    activation_key: str | None = None
 
     def fire(self, event: Event) -> State:
         new = TRANSITIONS.get((self.state, event))
@@ -110,8 +113,15 @@ class Enrollment:
             return Status.EXPIRED
         return Status(self.state.value)
 
-    def activate(self, device: DeviceInfo, access_token: str, access_expires: dt.datetime) -> None:
+    def activate(
+        self,
+        device: DeviceInfo,
+        access_token: str,
+        access_expires: dt.datetime,
+        activation_key: str | None = None,
+    ) -> None:
         self.fire(Event.ACTIVATE)
+        self.activation_key = activation_key
         self.device = device
         self.access_token = access_token
         self.access_expires_at = access_expires

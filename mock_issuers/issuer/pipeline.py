@@ -1,12 +1,16 @@
 """Issuance as a pipeline of small steps (STYLE.md), run in order for each EST simpleenroll:
 
     prechecks (may await):  card still good (OCSP)
-    steps (never await):    not issued yet -> parse CSR -> proof of possession -> key strength
+    steps (never await):    parse CSR -> proof of possession -> key strength -> not issued yet
                             -> subject (card + directory) -> SP 800-157 profile -> sign -> record
 
 Every step before `Sign` only reads; `Sign` and `Record` are the only mutations and run last.
 Because the synchronous steps never await, the "already issued?" check and the record of the
 issuance cannot interleave with another request for the same enrollment.
+
+A repeated request is idempotent for the device that asked: the same enrollment asking again for
+a kind it already has, with the same public key (its answer was lost), gets the certificate
+already issued (`NotIssuedYet` sets it and ends the pipeline); another key is `already-issued`.
 """
 
 from __future__ import annotations
@@ -51,6 +55,8 @@ class IssuanceContext:
     profile: CertProfile | None = None
     validity: dt.timedelta | None = None
     cert: x509.Certificate | None = None
+    #: The answer is known before the end (a repeat of a request already answered).
+    done: bool = False
 
 
 def need(value: T | None, what: str) -> T:
@@ -78,11 +84,18 @@ class CardStillGood:
 
 
 class NotIssuedYet:
+    """A kind is issued once per enrollment; the same key asking again gets the same answer."""
+
     def run(self, ctx: IssuanceContext) -> None:
-        if ctx.product.kind in ctx.enrollment.issued:
-            raise AlreadyIssued(
-                f"this enrollment already issued its {ctx.product.kind} certificate"
-            )
+        issued = ctx.enrollment.issued.get(ctx.product.kind)
+        if issued is None:
+            return
+        if issued.public_key() == need(ctx.public_key, "the public key"):
+            ctx.cert, ctx.done = issued, True
+            return
+        raise AlreadyIssued(
+            f"this enrollment already issued its {ctx.product.kind} certificate for another key"
+        )
 
 
 class ParseCsr:
@@ -162,6 +175,8 @@ class Pipeline:
         for precheck in self.prechecks:
             await precheck.run(ctx)
         for step in self.steps:
+            if ctx.done:
+                break
             step.run(ctx)
         return need(ctx.cert, "the certificate")
 
@@ -177,10 +192,10 @@ def standard_pipeline(
     return Pipeline(
         prechecks=(CardStillGood(verifier),),
         steps=(
-            NotIssuedYet(),
             ParseCsr(),
             VerifyPossession(),
             CheckKeyStrength(),
+            NotIssuedYet(),
             SubjectFromCard(people),
             ApplyProfile(lifetime),
             Sign(ca, public_url),

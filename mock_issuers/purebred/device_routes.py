@@ -9,10 +9,16 @@
 
 Every code check and its use happen with no `await` in between (or under a reservation while
 the card authority is asked), so of two concurrent uses of one code exactly one succeeds.
+
+Idempotent for the device that asked: the device that enrolled a pre-enrollment (it holds the
+pre-enrollment's nonce) repeating its enroll gets the same authorisation; its certificate
+requests are idempotent through the shared pipeline (same key, same certificate).
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import hmac
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -22,7 +28,8 @@ from servicekit.problems import NotFound, json_object, read_json
 from trust_store.clock import isoformat
 
 from ..issuer.device_routes import cacerts, simpleenroll
-from ..issuer.enrollment_state import DeviceInfo
+from ..issuer.enrollment_state import DeviceInfo, Enrollment
+from ..issuer.service import IssuerService
 from ..issuer.keyhistory import recover_key_history
 from ..wire import bearer_token, get_obj, get_str, read_body
 from .kinds import OtpUserMismatch
@@ -82,6 +89,9 @@ async def enroll(request: web.Request) -> web.Response:
     # From here to the end: no await.
     now = service.clock.now()
     pre = service.pre_enrollments.get(pre_id)
+    if pre.enrollment is not None and hmac.compare_digest(nonce.encode(), pre.nonce.encode()):
+        # The device that enrolled asks again (its answer was lost): the same authorisation.
+        return web.json_response(_enrolled(core.enrollments.get(pre.enrollment), core, now))
     pre.check_enrollable(nonce, now)
     otp = service.otps.check(code, OtpStep.ENROLL, now)
     service.otps.check_owner(otp, pre.applicant)
@@ -91,13 +101,16 @@ async def enroll(request: web.Request) -> web.Response:
     core.enrollments.activate(enrollment, pre.device, now, service.settings.access_token_lifetime)
     pre.fire(PreEvent.ENROLL)
     pre.enrollment = enrollment.id
-    answer = {
+    return web.json_response(_enrolled(enrollment, core, now), status=201)
+
+
+def _enrolled(enrollment: Enrollment, core: IssuerService, now: dt.datetime) -> dict[str, Any]:
+    return {
         "enrollment": enrollment.id,
         "accessToken": enrollment.access_token,
         "expiresAt": isoformat(enrollment.access_expires_at or now),
         "requests": core.issuer.requests(),
     }
-    return web.json_response(answer, status=201)
 
 
 def user_key_step(step: OtpStep, current: bool) -> Handler:

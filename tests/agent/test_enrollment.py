@@ -41,8 +41,31 @@ def test_every_active_state_can_fail_and_failure_records_reason(clock) -> None: 
                 break
         m.fail("pin-incorrect", "PIN incorrect")
         assert m.state is State.FAILED
-        assert m.failure == {"code": "pin-incorrect", "reason": "PIN incorrect"}
+        assert m.failure == {
+            "code": "pin-incorrect",
+            "reason": "PIN incorrect",
+            "state": state.value,
+            "retryable": False,
+        }
+        assert not m.retryable
         del event
+
+
+def test_a_retryable_failure_resumes_where_it_stopped(clock) -> None:  # type: ignore[no-untyped-def]
+    m = EnrollmentMachine(clock)
+    for e, s in HAPPY:
+        m.fire(e)
+        if s is State.KEYS_GENERATED:
+            break
+    m.fail("unavailable", "503 from the issuer", retryable=True)
+    assert m.retryable
+    assert m.fire(Event.RETRY) is State.KEYS_GENERATED
+    assert m.failure is None
+    assert [h.event for h in m.history[-2:]] == ["failed", "retry"]
+    # A final failure starts over from the request.
+    m.fail("csr-invalid", "refused")
+    assert not m.retryable
+    assert m.fire(Event.RETRY) is State.REQUESTED
 
 
 def test_retry_and_renewal(clock) -> None:  # type: ignore[no-untyped-def]

@@ -4,16 +4,15 @@ from its state directory after a stop at any state of the enrollment."""
 
 from __future__ import annotations
 
-import copy
-from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from agent.device import Device
+from agent.device import SECRET_SERVICE, Device
 from agent.enrollment import State
 from agent.errors import ServiceRefusedError
-from agent.issuers import FlowContext
+from agent.issuers import CapturedCode, FlowContext
 from agent.problems import ProblemKind
 from agent.user import Workstation
 from lab.matrix import Combo, supported
@@ -49,28 +48,17 @@ async def test_resume_after_a_stop_at_every_state(
     ]
 
 
-def keep_device_state(device: Device) -> Callable[[], None]:
-    """Snapshot the device's keyring so a replay can come from a clone of the device as it was
-    before the code was used (Purebred's app forgets a pre-enrollment once enrolled)."""
-    keyring = device.keyring
-    assert isinstance(keyring, MemoryKeyring)
-    saved = copy.deepcopy(keyring._items)
-
-    def restore() -> None:
-        keyring._items = copy.deepcopy(saved)
-
-    return restore
-
-
-#: The problem kind each issuer answers a replayed code with. Purebred's code names a
-#: pre-enrollment that has already been enrolled: the step is refused before the code is read.
-REPLAY_KIND = {"purebred": ProblemKind.STEP_OUT_OF_ORDER}
+#: The problem kind each issuer answers a used code with when another device presents it.
+#: Purebred's code names a pre-enrollment that only the device holding its nonce may enroll.
+REPLAY_KIND = {"purebred": ProblemKind.DEVICE_MISMATCH}
 
 
 @pytest.mark.parametrize("combo", PAIRS)
-async def test_replayed_code_is_refused(combo: Combo, clock: ManualClock) -> None:
-    """The server refuses a second activation with the same code, even from a device that kept
-    everything it had before the first."""
+async def test_replayed_code_is_refused_but_a_repeat_is_idempotent(
+    combo: Combo, clock: ManualClock
+) -> None:
+    """The device that activated, asking again (its answer was lost), gets the same
+    authorisation; anyone else presenting the used code is refused."""
     async with Lab.start(issuers=(combo.issuer,), clock=clock) as lab:
         user = await lab.new_user(*USER)
         device = lab.new_device(combo.spec(user.upn))
@@ -79,12 +67,23 @@ async def test_replayed_code_is_refused(combo: Combo, clock: ManualClock) -> Non
         ws = Workstation(lab.transport)
         try:
             ctx = FlowContext(device, user, ws, lab.transport, issuer.url)
-            code = await issuer.capture_code(ctx)
-            restore = keep_device_state(device)
-            await issuer.activate(ctx, code)
-            restore()
+            captured = await issuer.capture_code(ctx)
+            code = replace(captured, key=device.rand.token_urlsafe(24))
+            first = await issuer.activate(ctx, code)
+            assert await issuer.activate(ctx, code) == first  # the same device, again
             with pytest.raises(ServiceRefusedError) as e:
-                await issuer.activate(ctx, code)
+                await issuer.activate(ctx, another_device(device, code))
             assert e.value.kind is REPLAY_KIND.get(combo.issuer, ProblemKind.TOKEN_USED)
         finally:
             await ws.close()
+
+
+def another_device(device: Device, code: CapturedCode) -> CapturedCode:
+    """What a second device that copied the code sends: its own idempotency key; for
+    Purebred (whose device secret is the pre-enrollment's nonce) a nonce of its own."""
+    keyring = device.keyring
+    assert isinstance(keyring, MemoryKeyring)
+    for name in keyring._items.get(SECRET_SERVICE, {}):
+        if "/purebred-nonce/" in name:
+            keyring.set_password(SECRET_SERVICE, name, "not-the-devices-nonce")
+    return replace(code, key="another-device-key")
