@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from aiohttp import web
 from cryptography import x509
 
+from servicekit.webapp import RUNNER_LIMITS
 from trust_store import tls
 from trust_store.labpki import ServerCredential
 
@@ -36,8 +37,9 @@ def https_context(
 async def serve(
     app: web.Application, ssl_context: ssl.SSLContext, host: str = "127.0.0.1", port: int = 0
 ) -> tuple[web.AppRunner, str]:
-    """Run `app` over HTTPS with AppRunner + TCPSite, set its public URL, return both."""
-    runner = web.AppRunner(app, access_log=None)
+    """Run `app` over HTTPS with AppRunner + TCPSite, set its public URL, return both. The
+    runner has the servers' parser limits (`servicekit.webapp.RUNNER_LIMITS`)."""
+    runner = web.AppRunner(app, access_log=None, **RUNNER_LIMITS)
     await runner.setup()
     site = web.TCPSite(runner, host, port, ssl_context=ssl_context)
     await site.start()

@@ -15,6 +15,9 @@ from .problems import FaultInjected
 
 #: A plan cannot stall a request for longer than this (a bad setting stays a bounded one).
 MAX_LATENCY_MS = 60_000
+#: At most this many path prefixes, each at most `MAX_PATH_CHARS` long and starting with `/`.
+MAX_PATHS = 64
+MAX_PATH_CHARS = 1024
 
 
 @dataclass
@@ -29,16 +32,14 @@ class FaultPlan:
 
     @classmethod
     def from_json(cls, d: dict[str, Any]) -> FaultPlan:
-        plan = cls(
-            latency_ms=int(d.get("latencyMs", 0)),
-            error_rate=float(d.get("errorRate", 0.0)),
-            drop_rate=float(d.get("dropRate", 0.0)),
-            paths=[str(p) for p in d.get("paths", [])],
+        """The plan of a `PUT /admin/faults` body; `ValueError` naming the field when a value
+        has the wrong type or is out of bounds (absent fields keep their defaults)."""
+        return cls(
+            latency_ms=_integer(d, "latencyMs", 0, MAX_LATENCY_MS),
+            error_rate=_rate(d, "errorRate"),
+            drop_rate=_rate(d, "dropRate"),
+            paths=_paths(d),
         )
-        rates_ok = 0 <= plan.error_rate <= 1 and 0 <= plan.drop_rate <= 1  # NaN fails too
-        if not (0 <= plan.latency_ms <= MAX_LATENCY_MS and rates_ok):
-            raise ValueError(f"latencyMs must be within 0..{MAX_LATENCY_MS} and rates within 0..1")
-        return plan
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -66,3 +67,35 @@ class FaultPlan:
             raise FaultInjected("connection dropped by fault plan")
         if self.error_rate and rand.token_bytes(1)[0] < self.error_rate * 256:
             raise FaultInjected("request rejected by fault plan", retryable=True)
+
+
+def _integer(d: dict[str, Any], name: str, lo: int, hi: int) -> int:
+    value = d.get(name, 0)
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)  # 250.0 is 250 (JSON does not tell integers from floats)
+    if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
+        raise ValueError(f"{name} must be an integer within {lo}..{hi}")
+    return value
+
+
+def _rate(d: dict[str, Any], name: str) -> float:
+    value = d.get(name, 0.0)
+    # NaN fails the comparison too.
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
+        raise ValueError(f"{name} must be a number within 0..1")
+    return float(value)
+
+
+def _paths(d: dict[str, Any]) -> list[str]:
+    """A list of path prefixes. A string is refused, not split into characters (`"/"` would have
+    become the prefix `/`, matching every path)."""
+    value = d.get("paths", [])
+    if not isinstance(value, list) or len(value) > MAX_PATHS:
+        raise ValueError(f"paths must be a list of at most {MAX_PATHS} path prefixes")
+    for p in value:
+        if not isinstance(p, str) or not p.startswith("/") or len(p) > MAX_PATH_CHARS:
+            raise ValueError(
+                f"paths must hold path prefixes starting with '/' (at most {MAX_PATH_CHARS} "
+                f"characters), not {p!r:.80}"
+            )
+    return list(value)

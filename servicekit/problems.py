@@ -14,12 +14,14 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from typing import Any
 
 from aiohttp import web
 
 from trust_store.problems import PROBLEM_JSON, TYPE_BASE
+
+from . import jsonbody
 
 log = logging.getLogger(__name__)
 
@@ -59,12 +61,18 @@ class Problem(Exception):
         doc.update(self.extensions)
         return doc
 
-    def response(self, instance: str | None = None) -> web.Response:
-        return web.Response(
+    def response(
+        self, instance: str | None = None, headers: Mapping[str, str] | None = None
+    ) -> web.Response:
+        """The answer; `headers` are added to it (`Allow` of a 405, `Retry-After`, ...)."""
+        resp = web.Response(
             status=self.status,
             body=json.dumps(self.to_json(instance)).encode(),
             content_type=PROBLEM_JSON,
         )
+        if headers:
+            resp.headers.update(headers)
+        return resp
 
 
 class HttpStatusProblem(Problem):
@@ -184,11 +192,22 @@ _HTTP_TO_PROBLEM: dict[int, type[Problem]] = {
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
+#: Headers of an aiohttp HTTP error that its problem answer keeps (RFC 9110: a 405 MUST list
+#: the allowed methods in `Allow`; 401 challenges; 429/503 back-off).
+KEPT_HEADERS = ("Allow", "WWW-Authenticate", "Retry-After")
+
+
 def http_problem(error: web.HTTPException) -> Problem:
     """The problem answering one of aiohttp's HTTP errors (status 400 and above)."""
     detail = error.text or error.reason
     cls = _HTTP_TO_PROBLEM.get(error.status)
     return cls(detail) if cls is not None else HttpStatusProblem(error.status, error.reason, detail)
+
+
+def http_problem_response(error: web.HTTPException, instance: str) -> web.Response:
+    """`http_problem(error)` answered, with the error's `KEPT_HEADERS`."""
+    kept = {name: error.headers[name] for name in KEPT_HEADERS if name in error.headers}
+    return http_problem(error).response(instance, kept)
 
 
 @web.middleware
@@ -200,14 +219,14 @@ async def problem_middleware(request: web.Request, handler: Handler) -> web.Stre
     except web.HTTPException as e:
         if e.status < 400:
             raise
-        return http_problem(e).response(request.path)
+        return http_problem_response(e, request.path)
     except Exception:
         log.exception("unhandled error on %s %s", request.method, request.path)
         return Problem("the server failed; see its log").response(request.path)
 
 
 async def read_json(request: web.Request) -> dict[str, Any]:
-    """The JSON object body of a request, or a typed 400/415 problem."""
+    """The JSON object body of a request, or a typed 400/413/415 problem."""
     if request.content_type not in ("application/json", "application/merge-patch+json"):
         raise UnsupportedMedia(
             f"expected application/json, got {request.content_type or 'nothing'}"
@@ -216,11 +235,12 @@ async def read_json(request: web.Request) -> dict[str, Any]:
 
 
 def json_object(raw: bytes) -> dict[str, Any]:
-    """A request body parsed as a JSON object, or a typed 400 problem."""
+    """A request body parsed as a JSON object by `servicekit.jsonbody` (UTF-8, bounded depth and
+    numbers, no lone surrogates), or a typed 400 problem."""
     try:
-        body = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as e:
-        raise BadRequest(f"body is not valid JSON: {e}") from e
+        body = jsonbody.loads(raw)
+    except jsonbody.JsonRefused as e:
+        raise BadRequest(str(e)) from None
     if not isinstance(body, dict):
         raise BadRequest("body must be a JSON object")
     return body

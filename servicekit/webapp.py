@@ -1,9 +1,18 @@
-"""The base application every mock server builds on: the problem middleware, body limits,
-request history, fault plans, the admin sub-application and OpenAPI serving.
+"""The base application every mock server builds on: the problem middleware, body and header
+limits, request history, fault plans, the admin sub-application and OpenAPI serving.
 
 Servers build their `web.Application` with `base_app(state, body_limit)` and add their routes;
 `base_app` mounts `admin_app(state)` under `/admin/` and serves `state.openapi` at
-`/openapi.json`.
+`/openapi.json`. Whoever runs the app passes `RUNNER_LIMITS` to its `web.AppRunner`.
+
+Limits on the request head. aiohttp's HTTP parser refuses a request line longer than
+`max_line_size` or a header longer than `max_field_size` (both 8190 bytes by default) before any
+middleware runs: it answers a plain-text 400 and closes the connection, and no server code can
+make that a problem document. So the servers' own limits sit below the parser's:
+a request target over `MAX_TARGET_BYTES` is answered 414 (`http-414`), a header field over
+`MAX_FIELD_BYTES` or a header block over `MAX_HEAD_BYTES` 431 (`http-431`), as problem
+documents; `RUNNER_LIMITS` raises the parser's limits to leave room for those answers. Only
+heads past the parser's limits (16 KiB per line with `RUNNER_LIMITS`) get aiohttp's own 400.
 """
 
 from __future__ import annotations
@@ -11,7 +20,7 @@ from __future__ import annotations
 import collections
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, TypedDict
 
 from aiohttp import web
 
@@ -27,14 +36,38 @@ DEFAULT_BODY_LIMIT = 64 * 1024
 MIN_BODY_LIMIT = 1024
 MAX_BODY_LIMIT = 64 * 1024 * 1024
 
+#: The request target (path and query) the servers answer; longer: 414 problem.
+MAX_TARGET_BYTES = 4096
+#: One header field (name and value); longer: 431 problem.
+MAX_FIELD_BYTES = 4096
+#: Every header field together; more: 431 problem.
+MAX_HEAD_BYTES = 32 * 1024
+
+
+class RunnerLimits(TypedDict):
+    """Keyword arguments of `web.AppRunner` (its request handler's HTTP parser limits)."""
+
+    max_line_size: int
+    max_field_size: int
+
+
+#: `web.AppRunner(app, **RUNNER_LIMITS)`: aiohttp's parser limits, above the servers' own, so
+#: that heads between the two are answered as problem documents rather than plain text.
+RUNNER_LIMITS = RunnerLimits(max_line_size=16 * 1024, max_field_size=16 * 1024)
+
 __all__ = [
     "DEFAULT_BODY_LIMIT",
     "MAX_BODY_LIMIT",
+    "MAX_FIELD_BYTES",
+    "MAX_HEAD_BYTES",
+    "MAX_TARGET_BYTES",
     "MIN_BODY_LIMIT",
+    "RUNNER_LIMITS",
     "SERVER_STATE",
     "FaultPlan",
     "Handler",
     "HistoryEntry",
+    "RunnerLimits",
     "ServerState",
     "admin_app",
     "base_app",
@@ -75,24 +108,57 @@ SERVER_STATE = web.AppKey("server_state", ServerState)
 
 
 def _history_middleware(state: ServerState) -> Any:
+    """Record every request outside `/admin/`, answered or refused (it runs outside the problem
+    middleware, so a refusal is recorded with its problem's status)."""
+
     @web.middleware
     async def history(request: web.Request, handler: Handler) -> web.StreamResponse:
-        resp = await handler(request)
-        if not request.path.startswith("/admin/"):
-            ssl_obj = request.transport.get_extra_info("ssl_object") if request.transport else None
-            has_cert = bool(ssl_obj and ssl_obj.getpeercert(binary_form=True))
-            state.history.append(
-                HistoryEntry(
-                    isoformat(state.clock.now()),
-                    request.method,
-                    request.path,
-                    resp.status,
-                    has_cert,
-                )
-            )
-        return resp
+        status = 500
+        try:
+            resp = await handler(request)
+            status = resp.status
+            return resp
+        except web.HTTPException as e:  # only redirects get past the problem middleware
+            status = e.status
+            raise
+        finally:
+            if not request.path.startswith("/admin/"):
+                _record(state, request, status)
 
     return history
+
+
+def _record(state: ServerState, request: web.Request, status: int) -> None:
+    ssl_obj = request.transport.get_extra_info("ssl_object") if request.transport else None
+    has_cert = bool(ssl_obj and ssl_obj.getpeercert(binary_form=True))
+    state.history.append(
+        HistoryEntry(isoformat(state.clock.now()), request.method, request.path, status, has_cert)
+    )
+
+
+@web.middleware
+async def _head_limits(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Refuse oversized request targets (414) and header fields (431) with problem documents
+    (the limits of the module docstring)."""
+    target = len(request.raw_path.encode("utf-8", "surrogateescape"))
+    if target > MAX_TARGET_BYTES:
+        raise web.HTTPRequestURITooLong(
+            text=f"the request target is {target} bytes; at most {MAX_TARGET_BYTES} are answered"
+        )
+    total = 0
+    for name, value in request.raw_headers:
+        size = len(name) + len(value)
+        total += size
+        if size > MAX_FIELD_BYTES:
+            raise web.HTTPRequestHeaderFieldsTooLarge(
+                text=f"header {name[:64].decode('latin-1')!r} is {size} bytes; "
+                f"at most {MAX_FIELD_BYTES} are answered"
+            )
+    if total > MAX_HEAD_BYTES:
+        raise web.HTTPRequestHeaderFieldsTooLarge(
+            text=f"the headers are {total} bytes together; at most {MAX_HEAD_BYTES} are answered"
+        )
+    return await handler(request)
 
 
 def _fault_middleware(state: ServerState) -> Any:
@@ -107,7 +173,12 @@ def _fault_middleware(state: ServerState) -> Any:
 def base_app(state: ServerState, body_limit: int = DEFAULT_BODY_LIMIT) -> web.Application:
     app = web.Application(
         client_max_size=body_limit,
-        middlewares=[problem_middleware, _history_middleware(state), _fault_middleware(state)],
+        middlewares=[
+            _history_middleware(state),
+            problem_middleware,
+            _head_limits,
+            _fault_middleware(state),
+        ],
     )
     app[SERVER_STATE] = state
     app.router.add_get("/openapi.json", _openapi)

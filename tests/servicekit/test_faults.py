@@ -22,11 +22,32 @@ from trust_store.randomness import Randomness
         {"errorRate": 1.5},
         {"dropRate": float("inf")},
         {"dropRate": -0.1},
+        {"latencyMs": 1.5},
+        {"latencyMs": "100"},
+        {"latencyMs": True},
+        {"errorRate": "0.5"},
+        {"errorRate": False},
+        {"paths": "/"},
+        {"paths": "/est/"},
+        {"paths": [1]},
+        {"paths": ["est/"]},
+        {"paths": [None]},
+        {"paths": ["/" + "x" * 2000]},
+        {"paths": ["/a"] * 65},
+        {"paths": {"/": True}},
     ],
 )
 def test_a_plan_out_of_bounds_is_refused(body: dict[str, Any]) -> None:
     with pytest.raises((ValueError, OverflowError)):
         FaultPlan.from_json(body)
+
+
+def test_paths_must_be_a_list_of_prefixes_not_a_string_split_into_characters() -> None:
+    """`"paths": "/"` used to become ["/"] (every character a prefix), matching every path."""
+    with pytest.raises(ValueError, match="paths"):
+        FaultPlan.from_json({"errorRate": 1, "paths": "/device"})
+    plan = FaultPlan.from_json({"errorRate": 1, "paths": ["/device"]})
+    assert plan.applies("/device/v1/x") and not plan.applies("/portal/session")
 
 
 def test_a_plan_within_bounds_round_trips() -> None:
