@@ -41,6 +41,12 @@ from .user import User, Workstation
 
 Narrator = Callable[[Device, str], None]
 
+#: What a defect of the agent itself raises; recorded as `agent-internal-error`, never raised
+#: out of `sync()` (a report must say what happened to every device).
+INTERNAL_ERRORS = (KeyError, TypeError, ValueError, AttributeError, IndexError)
+INTERNAL = "agent-internal-error"
+
+
 def _quiet(_d: Device, _m: str) -> None:
     return None
 
@@ -103,6 +109,9 @@ class CredentialApp:
         except AgentError as e:
             dev.sync_failure = {"code": e.code, "reason": str(e)}
             self.narrate(dev, f"sync FAILED ({e.code}): {e}")
+        except INTERNAL_ERRORS as e:
+            dev.sync_failure = {"code": INTERNAL, "reason": f"{type(e).__name__}: {e}"}
+            self.narrate(dev, f"sync FAILED ({INTERNAL}): {type(e).__name__}: {e}")
         dev.save()
         return dev.machine.state
 
@@ -184,9 +193,10 @@ class CredentialApp:
                 self._fail(step.__name__, e.code, e)
             except TrustStoreError as e:
                 self._fail(step.__name__, trust_failure_code(e), e)
-            except (KeyError, TypeError, ValueError) as e:
-                # A server's answer lacked a field or had the wrong type: the protocol failed.
-                self._fail(step.__name__, "malformed-answer", e)
+            except INTERNAL_ERRORS as e:
+                # Answers are checked where they arrive (MalformedAnswerError); what remains is
+                # the agent's own defect, recorded as such rather than raised out of sync().
+                self._fail(step.__name__, INTERNAL, RuntimeError(f"{type(e).__name__}: {e}"))
             dev.save()
         return dev.machine.state
 

@@ -211,8 +211,11 @@ class Device:
     @classmethod
     def load(cls, state_dir: Path, clock: Clock, rand: Randomness | None = None) -> Device:
         doc = json.loads((state_dir / INDEX).read_text())
-        dev = cls(DeviceSpec(**doc["spec"]), clock, state_dir, rand)
-        dev.revision = int(doc.get("revision", 0))
+        revision = int(doc.get("revision", 0))
+        # A new stream per saved revision: a reloaded device never repeats values it drew.
+        stream = rand.child(f"revision/{revision}") if rand is not None else None
+        dev = cls(DeviceSpec(**doc["spec"]), clock, state_dir, stream)
+        dev.revision = revision
         dev.mdm = dict(doc["mdm"])
         dev.machine = EnrollmentMachine.from_json(doc["machine"], clock)
         kek = dev.secret("key-encryption", create=False).encode()

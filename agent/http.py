@@ -63,6 +63,10 @@ def retry_after_seconds(value: str | None, now: dt.datetime | None = None) -> fl
 def exchange_error(exc: BaseException, method: str, url: str, during: str) -> ServiceError:
     """The typed error for an exchange that produced no usable answer."""
     where = f"{method} {url}"
+    if isinstance(exc, aiohttp.InvalidURL):
+        return ServiceUnreachableError(
+            ProblemKind.UNREACHABLE, f"{where}: not a usable URL ({exc})", during
+        )
     if isinstance(exc, aiohttp.ClientConnectorCertificateError | aiohttp.ClientSSLError):
         return TlsFailureError(ProblemKind.TLS_FAILURE, f"{where}: TLS failed: {exc}", during)
     if isinstance(exc, ssl.SSLError):

@@ -9,7 +9,7 @@ from trust_store.clock import isoformat
 from trust_store.stores import CredentialRole
 
 from .device import Device
-from .errors import ServiceRefusedError
+from .errors import MalformedAnswerError, ServiceRefusedError
 from .http import Transport
 
 
@@ -19,6 +19,38 @@ class CheckIn:
     policies: list[dict[str, Any]]
     actions: list[dict[str, str]]
     notifications: list[dict[str, str]]
+
+    @classmethod
+    def from_json(cls, doc: dict[str, Any]) -> CheckIn:
+        """A check-in answer, checked: anything the protocol does not allow is a
+        `MalformedAnswerError` (never a raw KeyError or TypeError later)."""
+        derived = doc.get("derivedCredential")
+        if derived is not None and not isinstance(derived, dict):
+            raise _malformed("derivedCredential must be an object or null")
+        policies = _objects(doc, "policies")
+        for p in policies:
+            if not isinstance(p.get("id"), str) or not isinstance(p.get("@odata.type", ""), str):
+                raise _malformed("every policy needs a string id and @odata.type")
+        actions = [_strings(a, "actions") for a in _objects(doc, "actions")]
+        notices = [_strings(n, "notifications") for n in _objects(doc, "notifications")]
+        return cls(derived, policies, actions, notices)
+
+
+def _malformed(what: str) -> MalformedAnswerError:
+    return MalformedAnswerError(
+        f"the check-in answer is not the protocol's: {what}", "Intune check-in"
+    )
+
+
+def _objects(doc: dict[str, Any], key: str) -> list[dict[str, Any]]:
+    value = doc.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        raise _malformed(f"{key} must be a list of objects")
+    return value
+
+
+def _strings(obj: dict[str, Any], key: str) -> dict[str, str]:
+    return {k: v if isinstance(v, str) else str(v) for k, v in obj.items()}
 
 
 class IntuneChannel:
@@ -48,7 +80,12 @@ class IntuneChannel:
             },
             during="Intune enrollment",
         )
-        device.mdm = {"deviceId": doc["deviceId"], "checkinToken": doc["checkinToken"]}
+        device_id, token = doc.get("deviceId"), doc.get("checkinToken")
+        if not isinstance(device_id, str) or not isinstance(token, str) or not token:
+            raise MalformedAnswerError(
+                "the enrollment answer lacks deviceId or checkinToken", "Intune enrollment"
+            )
+        device.mdm = {"deviceId": device_id, "checkinToken": token}
 
     def credential_report(self, device: Device) -> dict[str, Any] | None:
         ids = device.store.all_identities()
@@ -80,12 +117,7 @@ class IntuneChannel:
                 raise
             await self.enroll(device, again=True)
             doc = await self._checkin(device)
-        return CheckIn(
-            doc.get("derivedCredential"),
-            list(doc.get("policies", [])),
-            list(doc.get("actions", [])),
-            list(doc.get("notifications", [])),
-        )
+        return CheckIn.from_json(doc)
 
     async def _checkin(self, device: Device) -> dict[str, Any]:
         return await self.transport.json_object(

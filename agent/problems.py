@@ -67,6 +67,22 @@ class ProblemKind(StrEnum):
     AGENT_NOT_REGISTERED = "agent-not-registered"
     PRE_ENROLLMENT_EXPIRED = "pre-enrollment-expired"
     STEP_OUT_OF_ORDER = "step-out-of-order"
+    FINGERPRINT_MISMATCH = "fingerprint-mismatch"
+    APPLICANT_NOT_CONFIRMED = "applicant-not-confirmed"
+    # --- the relying party --------------------------------------------------------------------
+    CLIENT_CERTIFICATE_REQUIRED = "client-certificate-required"
+    CLIENT_CERTIFICATE_UNTRUSTED = "client-certificate-untrusted"
+    CREDENTIAL_STATUS_UNAVAILABLE = "credential-status-unavailable"
+    CREDENTIAL_STATUS_UNKNOWN = "credential-status-unknown"
+    # --- mock Intune's device channel ----------------------------------------------------------
+    ISSUER_IMMUTABLE = "issuer-immutable"
+    # --- OAuth 2.0 token endpoint (Graph client credentials, device authorization) ----------
+    INVALID_CLIENT = "invalid-client"
+    INVALID_REQUEST = "invalid-request"
+    INVALID_SCOPE = "invalid-scope"
+    INVALID_TOKEN = "invalid-token"
+    UNSUPPORTED_GRANT_TYPE = "unsupported-grant-type"
+    DERIVED_CREDENTIAL_EAP_TYPE = "derived-credential-eap-type"
     #: A kind this agent does not know; the error keeps the server's text.
     OTHER = "other"
 
@@ -88,6 +104,7 @@ TRANSIENT = frozenset(
         ProblemKind.UNAVAILABLE,
         ProblemKind.FAULT_INJECTED,
         ProblemKind.CARD_STATUS_UNAVAILABLE,
+        ProblemKind.CREDENTIAL_STATUS_UNAVAILABLE,
     }
 )
 #: HTTP statuses that are transient whatever the problem kind says (RFC 9110 §15).

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from trust_store.errors import TrustStoreError
-from trust_store.keys import PrivateKey, generate_key
+from trust_store.keys import PrivateKey, generate_key, load_private_key_pem, private_key_pem
 from trust_store.oids import DERIVED_PIV_AUTH, EKU_EMAIL_PROTECTION
 from trust_store.pkcs import KeyAndCert, split_leaf
 from trust_store.stores import CertificateStore, CredentialRole, Identity
@@ -27,11 +27,17 @@ from trust_store.stores import CertificateStore, CredentialRole, Identity
 from .apps import NoCredentialError
 from .device import Device
 from .enrollment import Event
-from .errors import AgentError, EnrollmentError, UnsupportedError, trust_failure_code
+from .errors import (
+    AgentError,
+    EnrollmentError,
+    ServiceError,
+    UnsupportedError,
+    trust_failure_code,
+)
 from .est import device_csr
 from .http import Transport, mtls_session
 from .issuers import IssuerDirectory
-from .issuers.rekey import RekeyAnswer, RekeyOffer, fetch_offer, send_rekey
+from .issuers.rekey import RekeyAnswer, fetch_offer, send_rekey
 
 Narrator = Callable[[Device, str], None]
 
@@ -94,30 +100,44 @@ async def rekey_if_due(
     except AgentError as e:
         return _failed(device, narrate, e.code, str(e))
     try:
-        offer = await fetch_offer(transport, session, url)
-        if not offer.due:
-            return RekeyResult(RekeyOutcome.NOT_DUE, rekey_at=offer.rekey_at)
-        narrate(
-            device,
-            f"{issuer.display}: re-key due ({offer.reason}; the credential ends "
-            f"{offer.not_after:%Y-%m-%d}); new keys generated on the device "
-            f"({device.platform.device_key.value})",
-        )
-        keys = {
-            rekeyed_role(kind): generate_key(device.platform.device_key) for kind in offer.requests
-        }
+        pending = _pending(device)
+        if pending is not None:
+            enrollment, keys = pending
+            narrate(device, f"{issuer.display}: sending the interrupted re-key again")
+        else:
+            offer = await fetch_offer(transport, session, url)
+            if not offer.due:
+                return RekeyResult(RekeyOutcome.NOT_DUE, rekey_at=offer.rekey_at)
+            narrate(
+                device,
+                f"{issuer.display}: re-key due ({offer.reason}; the credential ends "
+                f"{offer.not_after:%Y-%m-%d}); new keys generated on the device "
+                f"({device.platform.device_key.value})",
+            )
+            enrollment = offer.enrollment
+            keys = {
+                rekeyed_role(kind): generate_key(device.platform.device_key)
+                for kind in offer.requests
+            }
+            _keep_pending(device, enrollment, keys)  # saved before it is sent
         answer = await send_rekey(
             transport, session, url, {role.value: device_csr(k) for role, k in keys.items()}
         )
-        new = _replacements(device, current, offer, answer, keys)
+        new = _replacements(device, current, enrollment, answer, keys)
         _validate(device, new)
+    except ServiceError as e:
+        if not e.transient:
+            device.machine.data.pop(PENDING, None)  # refused for good: do not ask again
+        return _failed(device, narrate, e.code, str(e))
     except AgentError as e:
         return _failed(device, narrate, e.code, str(e))
     except TrustStoreError as e:
+        device.machine.data.pop(PENDING, None)
         return _failed(device, narrate, trust_failure_code(e), str(e))
     finally:
         await session.close()
     _swap(device.store, new)
+    device.machine.data.pop(PENDING, None)
     if device.machine.can(Event.REKEYED):
         device.machine.fire(Event.REKEYED, answer.reason)
     device.save()
@@ -132,6 +152,31 @@ async def rekey_if_due(
         reason=answer.reason,
         installed=tuple(i.ref for i in new),
     )
+
+
+#: Where a re-key whose answer has not arrived keeps its new keys (in the machine's data).
+PENDING = "rekeyPending"
+
+
+def _keep_pending(
+    device: Device, enrollment: str, keys: Mapping[CredentialRole, PrivateKey]
+) -> None:
+    device.machine.data[PENDING] = {
+        "enrollment": enrollment,
+        "keys": {role.value: private_key_pem(k, device.kek).decode() for role, k in keys.items()},
+    }
+    device.save()
+
+
+def _pending(device: Device) -> tuple[str, dict[CredentialRole, PrivateKey]] | None:
+    doc = device.machine.data.get(PENDING)
+    if not isinstance(doc, dict):
+        return None
+    keys = {
+        CredentialRole(role): load_private_key_pem(pem.encode(), device.kek)
+        for role, pem in doc["keys"].items()
+    }
+    return str(doc["enrollment"]), keys
 
 
 def _failed(device: Device, narrate: Narrator, code: str, detail: str) -> RekeyResult:
@@ -152,7 +197,7 @@ def rekeyed_role(kind: str) -> CredentialRole:
 def _replacements(
     device: Device,
     current: Identity,
-    offer: RekeyOffer,
+    enrollment: str,
     answer: RekeyAnswer,
     keys: Mapping[CredentialRole, PrivateKey],
 ) -> list[Identity]:
@@ -167,7 +212,7 @@ def _replacements(
         leaf, cas = found
         old = _installed(device.store, current, role)
         ident = Identity.of(
-            old.ref if old else f"{offer.enrollment}-{role.value}".upper(),
+            old.ref if old else f"{enrollment}-{role.value}".upper(),
             role,
             KeyAndCert(key, leaf, "", cas),
             current.scope,

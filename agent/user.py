@@ -18,6 +18,7 @@ from trust_store.randomness import Randomness
 from trust_store.tls import client_context
 
 from .card import RETIRED_KM_SLOTS, Slot, SoftPIVCard
+from .errors import MalformedAnswerError
 from .http import Transport, mtls_session
 
 
@@ -38,6 +39,7 @@ async def issue_card(
     transport: Transport,
     card_authority_url: str,
     *,
+    admin_token: str,
     name: str,
     upn: str,
     email: str,
@@ -46,8 +48,10 @@ async def issue_card(
     auth_key: KeyAlgorithm = KeyAlgorithm.EC_P256,
     rand: Randomness | None = None,
 ) -> User:
-    """Personalise a new PIV card at the agency's card management system (`rand`: where the
-    one-time PKCS#12 transfer password comes from; seed it to repeat a run)."""
+    """Personalise a new PIV card at the agency's card management system, an admin action
+    (`admin_token`: the lab's; `rand`: where the one-time PKCS#12 transfer password comes from,
+    seed it to repeat a run). The card's PUK is the one the card authority set and told once in
+    its answer."""
     card = SoftPIVCard(pin=pin)
     csrs = {
         "pivAuthentication": card.generate_key_pair(Slot.PIV_AUTH, auth_key, name),
@@ -63,8 +67,16 @@ async def issue_card(
         "p12Password": p12_password,
     }
     doc = await transport.json_object(
-        "POST", f"{card_authority_url}/admin/cards", json=body, during="card issuance"
+        "POST",
+        f"{card_authority_url}/admin/cards",
+        json=body,
+        headers={"Authorization": f"Bearer {admin_token}"},
+        during="card issuance",
     )
+    puk = doc.get("puk")
+    if not (isinstance(puk, str) and puk.isascii() and puk.isdigit() and len(puk) == 8):
+        raise MalformedAnswerError("the card authority set no 8-digit PUK", "card issuance")
+    card.puk = puk
     card.card_uuid = uuid.UUID(doc["cardUuid"])
     card.load_certificate(
         Slot.PIV_AUTH,

@@ -37,6 +37,7 @@ DEVICES = (
     DeviceModel("windows", "10.0.22631", "Surface Laptop 5", "Surface"),
 )
 
+
 @dataclass(frozen=True)
 class Combo:
     issuer: str
@@ -65,6 +66,14 @@ class Combo:
         )
 
 
+def _tag(issuer: str) -> str:
+    """The issuer's part of a device name: two letters, or the whole name where two letters
+    would be shared with another issuer."""
+    short = issuer[:2].upper()
+    shared = [n for n in ISSUER_PLUGINS if n != issuer and n[:2].upper() == short]
+    return issuer.upper() if shared else short
+
+
 def supported() -> list[Combo]:
     """Every issuer x platform pair the lab runs, issuer by issuer."""
     return [
@@ -73,7 +82,7 @@ def supported() -> list[Combo]:
             d.platform,
             d.os_version,
             d.model,
-            f"QA-{d.short}-{name[:2].upper()}",
+            f"QA-{d.short}-{_tag(name)}",
             tuple(plugin.notes.get(d.platform, ())),
             plugin.networks,
         )

@@ -23,28 +23,39 @@ device, keys included, so a device reloaded at any state resumes.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol, runtime_checkable
 
-from cryptography import x509
-
-from trust_store.pkcs import KeyAndCert
 from trust_store.stores import Identity
 
 from ..custody import KeyCustody, clear_scope
-from ..errors import EnrollmentError
+from ..errors import EnrollmentError, UnsupportedError
 from ..purebred import (
     AppEnrollment,
     PurebredApp,
     PurebredSite,
-    ShareFilter,
     hand_over,
-    open_shared,
 )
 from .base import Activation, CapturedCode, FlowContext, IssuerClient
 
 
+@runtime_checkable
+class CompanionAppIssuer(Protocol):
+    """An issuer whose own app on the device generates and holds the keys."""
+
+    display: str
+
+    async def enroll_in_app(self, ctx: FlowContext, activation: Activation) -> str:
+        """The app obtains every credential; a summary to narrate."""
+        ...
+
+    def hand_over(self, ctx: FlowContext) -> list[Identity]:
+        """The app gives its credentials to the credential app (the identities installed)."""
+        ...
+
+
 class CompanionAppCustody(KeyCustody):
-    """The Purebred app generates and holds the keys, then hands them to the credential app."""
+    """The issuer's companion app generates and holds the keys, then hands them to the
+    credential app (the platform's way)."""
 
     async def generate_keys(
         self, issuer: IssuerClient, ctx: FlowContext
@@ -54,14 +65,19 @@ class CompanionAppCustody(KeyCustody):
     async def obtain_certificates(
         self, issuer: IssuerClient, ctx: FlowContext, activation: Activation
     ) -> tuple[str, dict[str, Any]]:
-        assert isinstance(issuer, Purebred)
-        return await issuer.enroll_in_app(ctx, activation), {"issued": {}, "keyHistory": []}
+        story = await _companion(issuer).enroll_in_app(ctx, activation)
+        return story, {"issued": {}, "keyHistory": []}
 
     def install(self, issuer: IssuerClient, ctx: FlowContext) -> list[Identity]:
-        assert isinstance(issuer, Purebred)
-        app = Purebred.app_for(ctx)
+        companion = _companion(issuer)
         clear_scope(ctx)
-        return hand_over(ctx.device, app, all_versions=issuer.encryption_history)
+        return companion.hand_over(ctx)
+
+
+def _companion(issuer: IssuerClient) -> CompanionAppIssuer:
+    if not isinstance(issuer, CompanionAppIssuer):
+        raise UnsupportedError(f"{issuer.display} has no app of its own on the device")
+    return issuer
 
 
 class Purebred(IssuerClient):
@@ -110,32 +126,6 @@ class Purebred(IssuerClient):
         enrolled = await self.app_for(ctx).enroll(ctx.transport, ctx.issuer_url, pre_id, otp)
         return Activation(enrolled.id, enrolled.access_token, enrolled.requests)
 
-    async def simple_enroll(
-        self,
-        ctx: FlowContext,
-        activation: Activation,
-        kind: str,
-        csr: x509.CertificateSigningRequest,
-    ) -> list[x509.Certificate]:
-        return await self.app_for(ctx).submit_csr(
-            ctx.transport, ctx.issuer_url, _app_enrollment(activation), kind, csr
-        )
-
-    async def key_history(
-        self, ctx: FlowContext, activation: Activation, password: str
-    ) -> list[tuple[KeyAndCert, bool]]:
-        app = self.app_for(ctx)
-        enrollment = _app_enrollment(activation)
-        otp = await self.user_code(ctx, "key-management")
-        await app.user_key_management(ctx.transport, ctx.issuer_url, enrollment, otp, password)
-        if self.encryption_history:
-            otp = await self.user_code(ctx, "recover")
-            await app.recover(ctx.transport, ctx.issuer_url, enrollment, otp, password)
-        files = app.files.list(ShareFilter.ENCRYPTION, all_versions=self.encryption_history)
-        # The password is not in the listing: the user copies it from the Purebred app.
-        typed = app.share_password
-        return [(open_shared(f, typed), f.current) for f in files]
-
     async def enroll_in_app(self, ctx: FlowContext, activation: Activation) -> str:
         """The Purebred app generates its authentication and signature keys and sends their
         requests, then runs the user's key-management step and (for the history) recover."""
@@ -151,6 +141,9 @@ class Purebred(IssuerClient):
             f"the DISA Purebred app generated {len(held)} key pair(s), got their certificates "
             f"and {len({h.serial for h in escrowed})} escrowed encryption key(s) as PKCS#12"
         )
+
+    def hand_over(self, ctx: FlowContext) -> list[Identity]:
+        return hand_over(ctx.device, self.app_for(ctx), all_versions=self.encryption_history)
 
     async def user_code(self, ctx: FlowContext, step: str) -> str:
         """The user signs in to the Purebred portal with their card and generates a code."""

@@ -20,8 +20,9 @@ import base64
 import hashlib
 import json
 import weakref
+from collections.abc import Awaitable
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 from urllib.parse import urlsplit
 
 from cryptography import x509
@@ -42,6 +43,8 @@ from .errors import (
     PurebredAppNotManagedError,
 )
 from .vault import FileProvider, HeldKey, KeyType, Vault
+
+T = TypeVar("T")
 
 #: The Purebred app's bundle id (iOS) and package (Android): this emulator's choice.
 PUREBRED_APP = "mil.disa.purebred"
@@ -183,34 +186,34 @@ class PurebredApp(CompanionApp):
         self.on_premises.check(self.device, url)
 
     # --- talking to Purebred --------------------------------------------------------------------
-    async def _request(
-        self, transport: Transport, method: str, url: str, *, during: str, **kw: Any
-    ) -> tuple[str, bytes]:
-        self.check_reach(url)
+    async def _refusals_explained(self, exchange: Awaitable[T]) -> T:
+        """Purebred's refusal of a one-time passcode, explained the way the app shows it."""
         try:
-            _, ctype, body = await transport.request(method, url, during=during, **kw)
+            return await exchange
         except ServiceRefusedError as e:
             if e.kind in OTP_HINTS:
                 raise OtpRejectedError(e) from e
             raise
+
+    async def _request(
+        self, transport: Transport, method: str, url: str, *, during: str, **kw: Any
+    ) -> tuple[str, bytes]:
+        self.check_reach(url)
+        _, ctype, body = await self._refusals_explained(
+            transport.request(method, url, during=during, **kw)
+        )
         return ctype, body
 
     async def _json(
         self, transport: Transport, url: str, body: bytes, *, during: str, token: str = ""
     ) -> dict[str, Any]:
+        self.check_reach(url)
         headers = {"Content-Type": "application/json"}
         if token:
             headers["Authorization"] = f"Bearer {token}"
-        _, answer = await self._request(
-            transport, "POST", url, data=body, headers=headers, during=during
+        return await self._refusals_explained(
+            transport.json_object("POST", url, data=body, headers=headers, during=during)
         )
-        try:
-            doc = json.loads(answer)
-        except ValueError:
-            doc = None
-        if not isinstance(doc, dict):
-            raise EnrollmentError(f"{during}: the Purebred server answered {answer[:80]!r}")
-        return doc
 
     def _nonce_name(self, pre_id: str) -> str:
         return f"{self.device.id}/purebred-nonce/{pre_id}"

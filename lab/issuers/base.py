@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from agent.device import Device
@@ -45,13 +45,15 @@ def quiet(_d: Device, _m: str) -> None:
 @dataclass
 class ServerKit:
     """What an issuer's `start` gets from the lab: the PKI, the one clock, its random stream,
-    the card authority's URL holder, and a way to serve an app (it keeps the runner)."""
+    the card authority's URL holder, a way to serve an app (it keeps the runner) and the lab's
+    admin token (every server's `/admin/*` needs it)."""
 
     pki: LabPKI
     clock: Clock
     rand: Randomness
     card_authority_url: PublicUrl
     serve: Callable[..., Awaitable[str]]
+    admin_token: str = field(repr=False, kw_only=True)
 
 
 @dataclass(frozen=True)
@@ -79,6 +81,15 @@ class IssuerPlugin:
         if "name" in cls.__dict__:
             if cls.name in ISSUER_PLUGINS and ISSUER_PLUGINS[cls.name] is not cls:
                 raise TypeError(f"issuer plugin {cls.name!r} is declared twice")
+            for other in ISSUER_PLUGINS.values():
+                if (
+                    other.name != cls.name
+                    and other.client.intune_issuer == cls.client.intune_issuer
+                ):
+                    raise TypeError(
+                        f"issuer plugins {other.name!r} and {cls.name!r} both claim Intune's "
+                        f"issuer {cls.client.intune_issuer!r} (a tenant has one issuer)"
+                    )
             ISSUER_PLUGINS[cls.name] = cls
 
     def __init__(self, settings: Any) -> None:
@@ -141,7 +152,7 @@ def plugin_class(name: str) -> type[IssuerPlugin]:
         ) from None
 
 
-def fresh_urls(settings: Any, **holders: PublicUrl) -> Any:
-    """`settings` with new public-URL holders for this run (a frozen settings object read from
-    the environment once may serve several runs)."""
-    return dataclasses.replace(settings, **holders)
+def run_settings(settings: Any, kit: ServerKit, **holders: PublicUrl) -> Any:
+    """`settings` for this run: new public-URL holders and the lab's admin token (a frozen
+    settings object read from the environment once may serve several runs)."""
+    return dataclasses.replace(settings, admin_token=kit.admin_token, **holders)

@@ -4,6 +4,7 @@ the user types on the device. Server: `mock_issuers/entrust.py`; client: `agent/
 from __future__ import annotations
 
 from agent.issuers import Entrust
+from mock_issuers.entrust import Entrust as EntrustServer
 
 from .portal import PortalIssuerPlugin
 
@@ -11,4 +12,5 @@ from .portal import PortalIssuerPlugin
 class EntrustPlugin(PortalIssuerPlugin):
     name = "entrust"
     client = Entrust
+    server = EntrustServer
     demo_user = ("Alice Smith", "alice@corp.example")

@@ -5,6 +5,7 @@ Server: `mock_issuers/intercede.py`; client: `agent/issuers/intercede.py`."""
 from __future__ import annotations
 
 from agent.issuers import Intercede
+from mock_issuers.intercede import Intercede as IntercedeServer
 
 from .portal import PortalIssuerPlugin
 
@@ -12,4 +13,5 @@ from .portal import PortalIssuerPlugin
 class IntercedePlugin(PortalIssuerPlugin):
     name = "intercede"
     client = Intercede
+    server = IntercedeServer
     demo_user = ("Bob Jones", "bob@corp.example")

@@ -9,7 +9,7 @@ from typing import Any, ClassVar
 from mock_issuers.issuer import create_app, server_ssl_context
 from mock_issuers.settings import IssuerSettings, PublicUrl
 
-from .base import Endpoint, IssuerPlugin, ServerKit, fresh_urls
+from .base import Endpoint, IssuerPlugin, ServerKit, run_settings
 
 
 class PortalIssuerPlugin(IssuerPlugin):
@@ -21,8 +21,8 @@ class PortalIssuerPlugin(IssuerPlugin):
         return IssuerSettings.from_env(cls.env_prefix or f"DCEMU_{cls.name.upper()}", env)
 
     async def start(self, kit: ServerKit) -> Endpoint:
-        settings = fresh_urls(
-            self.settings, card_authority_url=kit.card_authority_url, public_url=PublicUrl()
+        settings = run_settings(
+            self.settings, kit, card_authority_url=kit.card_authority_url, public_url=PublicUrl()
         )
         kit.pki.add_issuer(self.name)
         app = create_app(self.name, settings, kit.pki, kit.clock, kit.rand.child(self.name))

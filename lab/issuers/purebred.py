@@ -11,12 +11,12 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from agent.issuers import IssuerClient, Purebred
-from agent.purebred import PurebredApp, PurebredSite, RegistrationAgent
+from agent.purebred import OnPremises, PurebredApp, PurebredSite, RegistrationAgent
 from agent.user import issue_card
 from mock_issuers import purebred as server
 from mock_issuers.settings import PublicUrl
 
-from .base import Endpoint, IssuerPlugin, Narrator, ServerKit, fresh_urls, quiet
+from .base import Endpoint, IssuerPlugin, Narrator, ServerKit, quiet, run_settings
 
 if TYPE_CHECKING:
     from agent.device import Device
@@ -56,8 +56,9 @@ class PurebredPlugin(IssuerPlugin):
         return dataclasses.replace(settings, registered_agents=agents)
 
     async def start(self, kit: ServerKit) -> Endpoint:
-        settings = fresh_urls(
+        settings = run_settings(
             self.settings,
+            kit,
             card_authority_url=kit.card_authority_url,
             public_url=PublicUrl(),
             device_url=PublicUrl(),
@@ -78,6 +79,7 @@ class PurebredPlugin(IssuerPlugin):
         agent_user = await issue_card(
             lab.transport,
             lab.servers.card_authority_url,
+            admin_token=lab.admin_token,
             name="Purebred Agent",
             upn=AGENT_UPN,
             email=AGENT_UPN,
@@ -90,7 +92,9 @@ class PurebredPlugin(IssuerPlugin):
 
     def prepare_device(self, device: Device, narrate: Narrator = quiet) -> None:
         if not PurebredApp.is_installed(device):
-            PurebredApp.install(device, managed=True)
+            # The app knows the on-premises address the server answers on.
+            hosts = frozenset({self.settings.on_premises_host})
+            PurebredApp.install(device, managed=True, on_premises=OnPremises(hosts))
             narrate(device, "Intune deploys the DISA Purebred app as a managed app")
             device.save()
 

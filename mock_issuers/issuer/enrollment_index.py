@@ -91,10 +91,10 @@ class EnrollmentStore:
         self._by_serial[cert.serial_number] = enrollment
 
     def record_rekey(
-        self, enrollment: Enrollment, certs: dict[str, x509.Certificate]
+        self, enrollment: Enrollment, certs: dict[str, x509.Certificate], reason: str = ""
     ) -> list[x509.Certificate]:
         """Swap in the re-keyed certificates; return the superseded ones."""
-        old = enrollment.rekey(certs)
+        old = enrollment.rekey(certs, reason)
         for cert in certs.values():
             self._by_serial[cert.serial_number] = enrollment
         return old

@@ -97,6 +97,9 @@ class Enrollment:
     #: SHA-256 of the `Idempotency-Key` the device activated with: the same device repeating
     #: its activation (its answer was lost) gets the same authorisation.
     activation_key: str | None = None
+    #: The last re-key: why, and the serials it superseded (a repeat gets the same answer).
+    last_rekey_reason: str | None = None
+    superseded: tuple[int, ...] = ()
 
     def fire(self, event: Event) -> State:
         new = TRANSITIONS.get((self.state, event))
@@ -134,7 +137,9 @@ class Enrollment:
     def is_current(self, cert: x509.Certificate) -> bool:
         return any(c == cert for c in self.issued.values())
 
-    def rekey(self, certs: dict[str, x509.Certificate]) -> list[x509.Certificate]:
+    def rekey(
+        self, certs: dict[str, x509.Certificate], reason: str = ""
+    ) -> list[x509.Certificate]:
         """Replace every certificate at once; return the superseded ones."""
         if set(certs) != set(self.kinds):
             raise TransitionError(f"enrollment {self.id}: a re-key replaces every kind at once")
@@ -142,6 +147,8 @@ class Enrollment:
         old = list(self.issued.values())
         self.issued = dict(certs)
         self.generation += 1
+        self.last_rekey_reason = reason
+        self.superseded = tuple(c.serial_number for c in old)
         return old
 
     def summary(self, now: dt.datetime) -> dict[str, Any]:

@@ -24,6 +24,7 @@ from cryptography import x509
 from servicekit.problems import BadRequest
 from trust_store.ca import CertificateAuthority
 
+from ..csr import parse_csr, verify_possession
 from ..kinds import CsrInvalid, RekeyNotDue
 from ..wire import b64decode, get_obj, get_str
 from .base import Issuer
@@ -106,10 +107,26 @@ class Reissuer:
         for ctx in contexts:
             self.sign.run(ctx)
         new = {ctx.product.kind: need(ctx.cert, "the certificate") for ctx in contexts}
-        old = self.store.record_rekey(enrollment, new)
+        old = self.store.record_rekey(enrollment, new, status.reason.value)
         for cert in old:
             self.ca.revoke(cert.serial_number, status.reason.revocation_reason)
         return Rekeyed(enrollment, status.reason, new, [c.serial_number for c in old])
+
+    def repeat(self, cert: x509.Certificate, request: RekeyRequest) -> Rekeyed | None:
+        """The device whose re-key answer was lost asks again, still holding the superseded
+        credential and the new keys: it gets the same certificates (its CSRs prove it holds the
+        new keys). None when this is not such a repeat."""
+        enrollment = self.store.by_serial(cert.serial_number)
+        if enrollment is None or cert.serial_number not in enrollment.superseded:
+            return None
+        for kind, der in request.csrs.items():
+            csr = parse_csr(der)
+            verify_possession(csr)
+            current = enrollment.issued.get(kind)
+            if current is None or current.public_key() != csr.public_key():
+                return None
+        reason = RekeyReason(enrollment.last_rekey_reason or RekeyReason.EXPIRY.value)
+        return Rekeyed(enrollment, reason, dict(enrollment.issued), list(enrollment.superseded))
 
     def status(self, enrollment: Enrollment, now: dt.datetime) -> RekeyStatus:
         return rekey_status(

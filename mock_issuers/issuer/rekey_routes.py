@@ -5,13 +5,15 @@ a re-key is due and why, then sends new CSRs and gets new certificates."""
 from __future__ import annotations
 
 from aiohttp import web
+from cryptography import x509
 
 from servicekit.problems import read_json
 from trust_store.pkcs import certs_only
 
+from ..kinds import AlreadyRekeyed
 from ..peer import client_certificate
 from ..wire import b64encode
-from .reissue import Reissuer, RekeyRequest
+from .reissue import Reissuer, Rekeyed, RekeyRequest
 from .service import ISSUER_SERVICE, IssuerService
 
 UPDATES_PATH = "/device/v1/credential/updates"
@@ -40,12 +42,34 @@ async def updates(request: web.Request) -> web.Response:
 async def rekey(request: web.Request) -> web.Response:
     service = request.app[ISSUER_SERVICE]
     reissuer = _reissuer(service)
+    cert = client_certificate(request)
     # Refuse a wrong credential before reading the body.
-    who = service.gate.authenticate(client_certificate(request), service.clock.now())
+    try:
+        who = service.gate.authenticate(cert, service.clock.now())
+    except AlreadyRekeyed:
+        # Idempotent for the device that asked: the same new keys get the same answer.
+        assert cert is not None
+        repeated = await _read_request(request, service, cert)
+        done = reissuer.repeat(cert, repeated) if repeated is not None else None
+        if done is None:
+            raise
+        return _answer(service, done)
     rekey_request = RekeyRequest.from_json(await read_json(request), who.enrollment.kinds)
     await service.verifier.check_status(who.enrollment.holder.card_cert)
     # From here to the end: no await, so the checks and the swap cannot interleave.
-    done = reissuer.run(who.cert, rekey_request, service.clock.now())
+    return _answer(service, reissuer.run(who.cert, rekey_request, service.clock.now()))
+
+
+async def _read_request(
+    request: web.Request, service: IssuerService, cert: x509.Certificate
+) -> RekeyRequest | None:
+    enrollment = service.enrollments.by_serial(cert.serial_number)
+    if enrollment is None:
+        return None
+    return RekeyRequest.from_json(await read_json(request), enrollment.kinds)
+
+
+def _answer(service: IssuerService, done: Rekeyed) -> web.Response:
     chain = service.hierarchy.issuing.cert
     body = {
         "enrollment": done.enrollment.id,

@@ -258,3 +258,51 @@ async def test_openssl_agrees(world: World, tmp_path: Path) -> None:
     assert "Response verify OK" in out, out
     assert f"{tmp_path / 'old.pem'}: revoked" in out, out
     assert "Reason: superseded" in out, out
+
+
+class Crash(BaseException):
+    """The agent process dies (not an error the app could handle)."""
+
+
+async def test_rekey_interrupted_after_the_issuer_answered_resumes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The issuer re-keyed (and revoked the old credential) but the device died before it
+    installed the answer: reloaded, the device sends the same new keys again, gets the same
+    certificates, and ends on the current credential, not the revoked one."""
+    import agent.rekey as rekey_module
+
+    async with Lab.start(
+        issuers=("intercede",), clock=ManualClock(), seed=12, state_dir=tmp_path
+    ) as lab:
+        await lab.configure_tenant("intercede", families=("ios",))
+        user = await lab.new_user("Alice Smith", UPN)
+        device = lab.new_device(ios_spec())
+        assert await lab.obtain_credential(device, user, "intercede") is State.COMPLETE
+        [auth] = [i for i in device.store.all_identities() if i.role is CredentialRole.PIV_AUTH]
+        lab.clock.advance(auth.cert.not_valid_after_utc - WINDOW - lab.clock.now())
+        real_send = rekey_module.send_rekey
+
+        async def send_then_die(*args: object, **kw: object) -> object:
+            await real_send(*args, **kw)  # type: ignore[arg-type]
+            raise Crash
+
+        monkeypatch.setattr(rekey_module, "send_rekey", send_then_die)
+        with pytest.raises(Crash):
+            await rekey_if_due(device, lab.transport, lab.directory)
+        monkeypatch.setattr(rekey_module, "send_rekey", real_send)
+        issuing = lab.pki.derived["intercede"].issuing
+        assert issuing.status(auth.cert.serial_number) is CertStatus.REVOKED
+
+        reloaded = lab.load_device(device.id)
+        result = await rekey_if_due(reloaded, lab.transport, lab.directory)
+        assert result.rekeyed, result
+        [new] = [i for i in reloaded.store.all_identities() if i.role is CredentialRole.PIV_AUTH]
+        assert new.cert.serial_number != auth.cert.serial_number
+        assert issuing.status(new.cert.serial_number) is CertStatus.GOOD
+        # Nothing was issued twice: two derived PIV Authentication certificates in all.
+        piv = [r for r in issuing.issued.values() if r.profile == "derived-piv-auth"]
+        assert len(piv) == 2, [r.profile for r in issuing.issued.values()]
+        # And the next sync asks nothing more.
+        again = await rekey_if_due(reloaded, lab.transport, lab.directory)
+        assert again.outcome is RekeyOutcome.NOT_DUE

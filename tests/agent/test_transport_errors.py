@@ -166,3 +166,20 @@ async def test_an_unreachable_intune_is_recorded_not_raised(clock: ManualClock) 
             await workstation.close()
         assert state is State.IDLE
         assert device.sync_failure is not None and device.sync_failure["code"] == "unreachable"
+
+
+def test_the_agent_knows_every_kind_the_mock_services_declare() -> None:
+    """The agent compares enum members, never strings: each kind a mock service can answer
+    with is a `ProblemKind` member (an unknown one would become OTHER)."""
+    from mock_intune.problems import KINDS as INTUNE
+    from mock_issuers.kinds import KINDS as ISSUERS
+    from mock_issuers.purebred.kinds import KINDS as PUREBRED
+    from mock_rp.problems import KINDS as RP
+
+    unknown = {
+        kind
+        for catalog in (ISSUERS, PUREBRED, INTUNE, RP)
+        for kind in catalog.kinds()
+        if ProblemKind.of(kind) is ProblemKind.OTHER
+    }
+    assert unknown == set()

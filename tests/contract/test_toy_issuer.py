@@ -43,6 +43,7 @@ def toy_issuer() -> Iterator[str]:
     class ToyPlugin(PortalIssuerPlugin):
         name = NAME
         client = ToyClient
+        server = ToyServer
         demo_user = ("Toby Toy", "toby@corp.example")
 
     try:
