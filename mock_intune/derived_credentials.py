@@ -78,7 +78,7 @@ def format_notification_type(channels: frozenset[NotificationChannel]) -> str:
 
 
 FIELDS: tuple[Field, ...] = (
-    Text(name="displayName", required=True, min_length=1, max_length=256),
+    Text(name="displayName", required=True, min_length=1, max_length=256, line=True),
     HttpUrl(name="helpUrl", description="Shown in Company Portal"),
     Choice(name="issuer", required=True, values=tuple(i.value for i in Issuer)),
     NotificationTypeField(name="notificationType"),

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from trust_store.clock import parse_iso
+from servicekit.text import REFUSED_RANGES
 
 from .derived_credentials import Issuer
 from .fields import Choice, Field, Integer, Text, read_fields, refuse_unknown, require_object
@@ -17,13 +17,30 @@ from .managed_devices import ReportedCredential
 from .platforms import ENROLLMENT_TYPES, TRAITS, Platform
 from .problems import field_error
 
-UPN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-THUMBPRINT = re.compile(r"^(?:[0-9A-Fa-f]{40}|[0-9A-Fa-f]{64})$")
+_UPN_PART = f"[^@\\s{REFUSED_RANGES}]+"
+#: user@domain.tld, one line (servicekit.text); also the OpenAPI `pattern`.
+UPN_PATTERN = f"^{_UPN_PART}@{_UPN_PART}\\.{_UPN_PART}$"
+UPN = re.compile(UPN_PATTERN)
+
+
+def upn_field(name: str, *, required: bool = False) -> Text:
+    return Text(
+        name=name,
+        required=required,
+        min_length=3,
+        max_length=256,
+        line=True,
+        pattern=UPN_PATTERN,
+        pattern_means="a user principal name (user@domain)",
+    )
+
+
+THUMBPRINT_PATTERN = r"^(?:[0-9A-Fa-f]{40}|[0-9A-Fa-f]{64})$"
 STATUSES = ("succeeded", "error", "notApplicable")
 
 ENROLL_FIELDS: tuple[Field, ...] = (
-    Text(name="deviceName", required=True, min_length=1, max_length=256),
-    Text(name="upn", required=True, min_length=3, max_length=256),
+    Text(name="deviceName", required=True, min_length=1, max_length=256, line=True),
+    upn_field("upn", required=True),
     Choice(name="platform", required=True, values=tuple(p.value for p in Platform)),
     Text(name="osVersion", max_length=64),
     Text(name="model", max_length=256),
@@ -37,9 +54,17 @@ ENROLL_FIELDS: tuple[Field, ...] = (
 )
 CREDENTIAL_FIELDS: tuple[Field, ...] = (
     Choice(name="issuer", required=True, values=tuple(i.value for i in Issuer)),
-    Text(name="thumbprint", required=True, description="SHA-1 or SHA-256, hex"),
-    Text(name="notBefore", required=True, description="RFC 3339"),
-    Text(name="notAfter", required=True, description="RFC 3339"),
+    Text(
+        name="thumbprint",
+        required=True,
+        max_length=64,
+        line=True,
+        pattern=THUMBPRINT_PATTERN,
+        pattern_means="40 or 64 hexadecimal digits",
+        description="SHA-1 or SHA-256, hex",
+    ),
+    Text(name="notBefore", required=True, max_length=64, description="RFC 3339, with offset"),
+    Text(name="notAfter", required=True, max_length=64, description="RFC 3339, with offset"),
     Text(name="settingsId", required=True, max_length=64),
 )
 STATUS_FIELDS: tuple[Field, ...] = (
@@ -65,8 +90,6 @@ def parse_enroll(body: Mapping[str, Any], *, strict: bool = False) -> Enrollment
     if strict:
         refuse_unknown(body, [f.name for f in ENROLL_FIELDS])
     v = read_fields(ENROLL_FIELDS, body)
-    if not UPN.match(v["upn"]):
-        raise field_error("upn", "must be a user principal name (user@domain)")
     platform = Platform(v["platform"])
     etype = v.get("enrollmentType") or TRAITS[platform].default_enrollment_type
     if etype not in ENROLLMENT_TYPES:
@@ -85,11 +108,19 @@ def parse_enroll(body: Mapping[str, Any], *, strict: bool = False) -> Enrollment
 
 
 def _time(value: str, path: str) -> dt.datetime:
+    """An RFC 3339 date-time with its offset, as UTC. A time without an offset is refused
+    (it would be read in the server's local zone), and so is one that leaves the representable
+    range in UTC (`0001-01-01T00:00:00+14:00`, `9999-12-31T23:59:59-14:00`)."""
     try:
-        t = parse_iso(value)
+        t = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError as e:
         raise field_error(path, f"is not an RFC 3339 time: {e}") from e
-    return t
+    if t.tzinfo is None or t.utcoffset() is None:
+        raise field_error(path, "must give its offset from UTC (Z or +hh:mm)")
+    try:
+        return t.astimezone(dt.UTC)
+    except OverflowError:
+        raise field_error(path, "is outside the years 1..9999 in UTC") from None
 
 
 def parse_checkin(body: Mapping[str, Any], *, strict: bool = False) -> ReportedCredential | None:
@@ -103,8 +134,6 @@ def parse_checkin(body: Mapping[str, Any], *, strict: bool = False) -> ReportedC
     if strict:
         refuse_unknown(cred, [f.name for f in CREDENTIAL_FIELDS], "credential")
     v = read_fields(CREDENTIAL_FIELDS, cred, where="credential")
-    if not THUMBPRINT.match(v["thumbprint"]):
-        raise field_error("credential.thumbprint", "must be 40 or 64 hexadecimal digits")
     not_before = _time(v["notBefore"], "credential.notBefore")
     not_after = _time(v["notAfter"], "credential.notAfter")
     if not_after <= not_before:

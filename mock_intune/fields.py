@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from yarl import URL
+
+from servicekit.text import LINE_PATTERN, line_problem
 
 from .problems import field_error
 
@@ -44,16 +47,39 @@ class Field:
 class Text(Field):
     min_length: int = 0
     max_length: int = 1024
+    #: One line of printable text (names, UPNs): no control or format characters, no line
+    #: breaks (a trailing newline included), no outer whitespace (`servicekit.text`).
+    line: bool = False
+    #: A JSON Schema `pattern` the value must match besides (anchored with ^ and $; a line
+    #: field's value holds no line break, so Python's `$` means what ECMA-262's does).
+    pattern: str | None = None
+    #: What a value that does not match `pattern` must be ("a user principal name").
+    pattern_means: str = ""
 
     def check(self, value: Any, path: str) -> Any:
         if not isinstance(value, str):
             raise field_error(path, "must be a string")
         if not self.min_length <= len(value) <= self.max_length:
             raise field_error(path, f"length must be within {self.min_length}..{self.max_length}")
+        if self.line and value:
+            why = line_problem(value, max_chars=self.max_length)
+            if why is not None:
+                raise field_error(path, why)
+        if self.pattern is not None and not re.search(self.pattern, value):
+            raise field_error(path, f"must be {self.pattern_means or 'of the documented form'}")
         return value
 
     def json_schema(self) -> JsonObject:
-        return {"type": "string", "minLength": self.min_length, "maxLength": self.max_length}
+        s: JsonObject = {
+            "type": "string",
+            "minLength": self.min_length,
+            "maxLength": self.max_length,
+        }
+        if self.pattern is not None:
+            s["pattern"] = self.pattern
+        elif self.line:
+            s["pattern"] = LINE_PATTERN
+        return s
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -123,6 +149,8 @@ class Choice(Field):
 class TextList(Field):
     max_items: int = 500
     max_length: int = 1024
+    #: How each item is checked (and described); plain strings of `max_length` when None.
+    item: Text | None = None
 
     def check(self, value: Any, path: str) -> Any:
         if not isinstance(value, list):
@@ -130,12 +158,19 @@ class TextList(Field):
         if len(value) > self.max_items:
             raise field_error(path, f"at most {self.max_items} items")
         for i, item in enumerate(value):
-            if not isinstance(item, str) or len(item) > self.max_length:
+            if self.item is not None:
+                self.item.check(item, f"{path}[{i}]")
+            elif not isinstance(item, str) or len(item) > self.max_length:
                 raise field_error(f"{path}[{i}]", f"must be a string of at most {self.max_length}")
         return list(value)
 
     def json_schema(self) -> JsonObject:
-        return {"type": "array", "items": {"type": "string"}, "maxItems": self.max_items}
+        items = (
+            self.item.json_schema()
+            if self.item is not None
+            else {"type": "string", "maxLength": self.max_length}
+        )
+        return {"type": "array", "items": items, "maxItems": self.max_items}
 
 
 @dataclass(frozen=True, kw_only=True)

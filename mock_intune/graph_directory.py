@@ -7,18 +7,23 @@ from aiohttp import web
 
 from servicekit.problems import read_json
 
-from .devices import UPN
+from .devices import upn_field
 from .env import Env, collection, json, no_content
 from .fields import Field, Text, TextList, read_fields, refuse_unknown
 from .managed_devices import DeviceAction
 from .model import Group
 from .openapi import Route
-from .problems import field_error
 
 GROUP_FIELDS: tuple[Field, ...] = (
-    Text(name="displayName", required=True, min_length=1, max_length=256),
+    Text(name="displayName", required=True, min_length=1, max_length=256, line=True),
     Text(name="description", max_length=1024),
-    TextList(name="members", max_items=10000, max_length=256, description="member UPNs"),
+    TextList(
+        name="members",
+        max_items=10000,
+        max_length=256,
+        item=upn_field("members"),
+        description="member UPNs",
+    ),
 )
 GROUP_READ_ONLY = ("id", "@odata.type", "@odata.context", "createdDateTime")
 
@@ -31,9 +36,6 @@ async def create_group(request: web.Request) -> web.Response:
         refuse_unknown(body, known)
     v = read_fields(GROUP_FIELDS, body)
     members = v.get("members") or []
-    for i, upn in enumerate(members):
-        if not UPN.match(upn):
-            raise field_error(f"members[{i}]", "must be a user principal name (user@domain)")
     extra = {k: val for k, val in body.items() if k not in known and not k.startswith("@")}
     group = Group(
         env.new_id(),

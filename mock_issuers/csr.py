@@ -1,11 +1,15 @@
 """PKCS#10 requests as the issuers and the card authority accept them: parseable, signed by the
-key they carry (proof of possession), and with a key the FPKI profiles allow."""
+key they carry (proof of possession), and with a key the FPKI profiles allow.
+
+Whatever a request holds (an unknown key or signature algorithm, a key that cannot be loaded,
+an RSA exponent other than 65537), the answer is a 400 `csr-invalid` problem, never a 500."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from cryptography import x509
+from cryptography.exceptions import UnsupportedAlgorithm
 
 from trust_store.keys import PublicKey, WeakKeyError, check_public_key
 
@@ -31,7 +35,7 @@ def verify_possession(csr: x509.CertificateSigningRequest, what: str = "PKCS#10 
     """The request must be signed by the private key of the public key it carries."""
     try:
         valid = csr.is_signature_valid
-    except (ValueError, TypeError) as e:
+    except (ValueError, TypeError, UnsupportedAlgorithm) as e:
         raise CsrInvalid(f"{what}: the signature cannot be checked: {e}") from e
     if not valid:
         raise CsrInvalid(
@@ -45,7 +49,7 @@ def check_key_strength(
 ) -> PublicKey:
     try:
         return check_public_key(csr.public_key())
-    except (WeakKeyError, ValueError) as e:
+    except (WeakKeyError, ValueError, UnsupportedAlgorithm) as e:
         raise CsrInvalid(f"{what}: {e}") from e
 
 

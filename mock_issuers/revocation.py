@@ -10,6 +10,7 @@ from cryptography.hazmat.primitives.serialization import Encoding
 from servicekit.problems import BadRequest, Unavailable
 from trust_store.ca import CertificateAuthority
 from trust_store.labpki import Hierarchy
+from trust_store.ocsp import MalformedOcspRequest, parse_request
 
 from .settings import PublicUrl
 from .wire import read_body
@@ -44,8 +45,17 @@ def parse_reason(value: object) -> x509.ReasonFlags:
 
 def add_revocation_routes(app: web.Application, hierarchy: Hierarchy) -> None:
     async def ocsp(request: web.Request) -> web.Response:
+        """An OCSP answer (`unauthorized` for another CA's certificate, `unknown` for a serial
+        the CA never issued); bytes that are not one answerable OCSP request (not DER, an
+        unknown hash algorithm, hashes of the wrong length) are a 400 `malformed` problem."""
         der = await read_body(request, OCSP_REQUEST)
-        return web.Response(body=hierarchy.responder.respond(der), content_type=OCSP_RESPONSE)
+        try:
+            req = parse_request(der)
+        except MalformedOcspRequest as e:
+            raise BadRequest(
+                f"the body is not an OCSP request this responder can answer: {e}"
+            ) from None
+        return web.Response(body=hierarchy.responder.answer(req), content_type=OCSP_RESPONSE)
 
     async def crl(_: web.Request) -> web.Response:
         body = hierarchy.issuing.crl().public_bytes(Encoding.DER)

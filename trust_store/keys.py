@@ -46,11 +46,24 @@ class WeakKeyError(TrustStoreError):
     """A public key is of an algorithm or size the certificate profiles do not allow."""
 
 
+#: SP 800-78 (PIV algorithms) and the FPKI key profiles: an RSA public exponent is 65537.
+RSA_PUBLIC_EXPONENT = 65537
+
+
 def check_public_key(pub: object) -> PublicKey:
-    """Accept RSA >= 2048 and EC P-256/P-384 (FPKI profiles); refuse anything else."""
+    """Accept RSA >= 2048 with exponent 65537, and EC P-256/P-384 (FPKI profiles); refuse
+    anything else."""
     if isinstance(pub, rsa.RSAPublicKey):
         if pub.key_size < MIN_RSA_BITS:
             raise WeakKeyError(f"RSA key of {pub.key_size} bits; at least {MIN_RSA_BITS} required")
+        exponent = pub.public_numbers().e
+        if exponent != RSA_PUBLIC_EXPONENT:
+            shown = (
+                str(exponent) if exponent.bit_length() <= 64 else f"of {exponent.bit_length()} bits"
+            )
+            raise WeakKeyError(
+                f"RSA public exponent {shown}; only {RSA_PUBLIC_EXPONENT} is allowed"
+            )
         return pub
     if isinstance(pub, ec.EllipticCurvePublicKey):
         if not isinstance(pub.curve, ec.SECP256R1 | ec.SECP384R1):

@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.serialization import Encoding
@@ -23,6 +23,34 @@ _DER = Encoding.DER
 OCSP_VALIDITY = dt.timedelta(hours=1)
 
 
+class MalformedOcspRequest(OCSPError):
+    """Bytes that are not one OCSP request a responder can answer (RFC 6960 `malformedRequest`):
+    not DER, more than one certificate, an unknown hash algorithm, or hashes whose length is
+    not that algorithm's."""
+
+
+def parse_request(request_der: bytes) -> ocsp.OCSPRequest:
+    """The OCSP request in `request_der`, checked as far as answering it needs; else
+    `MalformedOcspRequest` saying why."""
+    try:
+        req = ocsp.load_der_ocsp_request(request_der)
+    except ValueError as e:
+        raise MalformedOcspRequest(f"not a DER OCSP request for one certificate: {e}") from None
+    try:
+        algorithm = req.hash_algorithm
+    except UnsupportedAlgorithm as e:
+        raise MalformedOcspRequest(f"the CertID hash algorithm is not supported: {e}") from None
+    for what, digest in (
+        ("issuerNameHash", req.issuer_name_hash),
+        ("issuerKeyHash", req.issuer_key_hash),
+    ):
+        if len(digest) != algorithm.digest_size:
+            raise MalformedOcspRequest(
+                f"{what} is {len(digest)} bytes, not the {algorithm.digest_size} of {algorithm.name}"
+            )
+    return req
+
+
 @dataclass
 class OcspResponder:
     """Answers for one CA, signing with a delegated responder certificate issued by that CA."""
@@ -32,10 +60,15 @@ class OcspResponder:
     cert: x509.Certificate
 
     def respond(self, request_der: bytes) -> bytes:
+        """The DER answer to a DER request; a malformed request gets `malformedRequest`."""
         try:
-            req = ocsp.load_der_ocsp_request(request_der)
-        except ValueError:
+            req = parse_request(request_der)
+        except MalformedOcspRequest:
             return _error(ocsp.OCSPResponseStatus.MALFORMED_REQUEST)
+        return self.answer(req)
+
+    def answer(self, req: ocsp.OCSPRequest) -> bytes:
+        """The DER answer to a request `parse_request` accepted."""
         if not self._is_for_my_ca(req):
             return _error(ocsp.OCSPResponseStatus.UNAUTHORIZED)
         now = self.ca.clock.now()

@@ -19,7 +19,7 @@ GRAPH_NS = "#microsoft.graph."
 
 #: Properties every `deviceConfiguration` has that an administrator may write.
 COMMON_FIELDS: tuple[Field, ...] = (
-    Text(name="displayName", required=True, min_length=1, max_length=1000),
+    Text(name="displayName", required=True, min_length=1, max_length=1000, line=True),
     Text(name="description", max_length=10000),
     TextList(name="roleScopeTagIds", max_items=100),
 )

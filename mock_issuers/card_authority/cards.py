@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
@@ -10,6 +9,7 @@ from typing import Any
 from cryptography import x509
 
 from servicekit.problems import BadRequest
+from servicekit.text import common_name_problem, email_problem, upn_problem
 from trust_store.certprofiles import Subject
 
 from ..csr import CheckedCsr, check_csr
@@ -17,10 +17,8 @@ from ..settings import CardAuthoritySettings
 from ..wire import b64decode, get_int, get_obj, get_optional_str, get_str
 from .escrow import EscrowedKey
 
-#: X.520 ub-common-name.
-MAX_COMMON_NAME = 64
-_EMAIL = re.compile(r"^[A-Za-z0-9._%+'-]+@[A-Za-z0-9.-]+$")
-_UPN = re.compile(r"^[^@\s]+@[^@\s]+$")
+#: The p12Password: any text (no lone surrogates: the JSON reader refuses those), bounded.
+MAX_PASSWORD = 256
 
 
 @dataclass(frozen=True)
@@ -31,13 +29,19 @@ class CardUser:
 
     @classmethod
     def from_json(cls, d: dict[str, Any]) -> CardUser:
-        name = get_str(d, "name", max_len=MAX_COMMON_NAME)
-        upn = get_str(d, "upn", max_len=256)
-        email = get_optional_str(d, "email", max_len=256)
-        if not _UPN.match(upn):
-            raise BadRequest(f"user.upn {upn!r} is not of the form name@domain")
-        if email is not None and not _EMAIL.match(email):
-            raise BadRequest(f"user.email {email!r} is not an ASCII address name@domain")
+        """The user fields, refused unless the card's certificates can carry them: the name
+        is the subject's common name (one line, at most 64 characters and 64 UTF-8 bytes), the
+        UPN and the address go into the subjectAltName."""
+        name = get_str(d, "name", max_len=4096)
+        upn = get_str(d, "upn", max_len=4096)
+        email = get_optional_str(d, "email", max_len=4096)
+        for field_name, why in (
+            ("name", common_name_problem(name)),
+            ("upn", upn_problem(upn)),
+            ("email", None if email is None else email_problem(email)),
+        ):
+            if why is not None:
+                raise BadRequest(f"field 'user.{field_name}' {why}", field=f"user.{field_name}")
         return cls(name, upn, email)
 
     def to_json(self) -> dict[str, Any]:
@@ -75,7 +79,7 @@ class CardRequest:
         history = get_int(
             body, "keyManagementHistory", settings.key_history_default, 0, settings.key_history_max
         )
-        password = get_str(body, "p12Password", max_len=256).encode()
+        password = get_str(body, "p12Password", max_len=MAX_PASSWORD).encode()
         return cls(
             user, checked["pivAuthentication"], checked["digitalSignature"], history, password
         )

@@ -49,7 +49,8 @@ async def update_person(request: web.Request) -> web.Response:
     due = []
     if service.reissuer is not None:
         for e in enrollments:
-            if service.reissuer.status(e, now).due:
+            # An enrollment that has issued nothing yet has nothing to re-key.
+            if e.issued and service.reissuer.status(e, now).due:
                 due.append(e.id)
     body = {**person.to_json(), "subject": subject.name().rfc4514_string(), "rekeyDue": due}
     return web.json_response(body)

@@ -3,23 +3,25 @@ their card's UUID. The allow-list starts from the settings; `/admin/agents` chan
 
 from __future__ import annotations
 
+import re
 import uuid
 
 from servicekit.problems import BadRequest, NotFound
+from servicekit.text import upn_problem
 
 from ..issuer.holder import CardHolder
 
+_UUID = re.compile(r"[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}")
+
 
 def normalise(entry: str) -> str:
-    """A card UUID in canonical form, or a UPN folded to compare case-insensitively."""
-    entry = entry.strip()
-    try:
+    """A card UUID in canonical form (8-4-4-4-12 hex digits), or a UPN folded to compare
+    case-insensitively. Outer whitespace, line breaks and control characters are refused, not
+    stripped: what is registered is exactly what was sent."""
+    if _UUID.fullmatch(entry):
         return str(uuid.UUID(entry))
-    except ValueError:
-        pass
-    name, at, domain = entry.partition("@")
-    if not (name and at and domain) or any(c.isspace() for c in entry):
-        raise BadRequest(f"{entry!r} is neither a UPN (name@domain) nor a card UUID")
+    if upn_problem(entry) is not None:
+        raise BadRequest(f"{entry!r:.300} is neither a UPN (name@domain) nor a card UUID")
     return entry.casefold()
 
 
