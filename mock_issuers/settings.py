@@ -11,6 +11,7 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from servicekit.auth import admin_token_from, check_bearer_secret
 from servicekit.env import EnvReader, require_positive
 from servicekit.webapp import DEFAULT_BODY_LIMIT, body_limit_from
 
@@ -71,6 +72,12 @@ class CardAuthoritySettings:
     key_history_max: int = 5
     #: How far apart the earlier key-management certificates' notBefore dates are.
     key_history_spacing: dt.timedelta = dt.timedelta(days=180)
+    #: The lab's admin token, required on `/admin/*` (`DCEMU_ADMIN_TOKEN`); None: the server
+    #: makes one up from its randomness (`app[SERVER_STATE].admin_token`).
+    admin_token: str | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        check_bearer_secret("admin_token", self.admin_token)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> CardAuthoritySettings:
@@ -81,6 +88,7 @@ class CardAuthoritySettings:
             public_url=public_url_from(read, "DCEMU_CARD_AUTHORITY_PUBLIC_URL"),
             body_limit=body_limit_from(read, "DCEMU_CARD_AUTHORITY_BODY_LIMIT"),
             escrow_clients=frozenset(read.csv("DCEMU_CARD_AUTHORITY_ESCROW_CLIENTS")),
+            admin_token=admin_token_from(read),
         )
 
 
@@ -103,8 +111,12 @@ class IssuerSettings:
     #: Automatic re-key window before expiry; the issuer class's default when None (Intercede:
     #: 28 days). Only issuers that re-key automatically accept one.
     rekey_before_expiry: dt.timedelta | None = None
+    #: The lab's admin token, required on `/admin/*` (`DCEMU_ADMIN_TOKEN`); None: the server
+    #: makes one up from its randomness (`app[SERVER_STATE].admin_token`).
+    admin_token: str | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
+        check_bearer_secret("admin_token", self.admin_token)
         require_positive(
             token_lifetime=self.token_lifetime,
             credential_lifetime=self.credential_lifetime,
@@ -127,4 +139,5 @@ class IssuerSettings:
             credential_lifetime=read.seconds(f"{prefix}_CREDENTIAL_LIFETIME_S", None),
             session_lifetime=read.seconds(f"{prefix}_SESSION_LIFETIME_S", cls.session_lifetime),
             rekey_before_expiry=read.days(f"{prefix}_REKEY_BEFORE_EXPIRY_DAYS", None),
+            admin_token=admin_token_from(read),
         )

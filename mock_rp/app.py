@@ -2,7 +2,8 @@
 
 `/app/*` is a sub-application behind an authentication middleware: no client certificate is a
 401, a certificate that fails the checks of `verifier.py` a 403 (or 503 when the issuer's status
-cannot be learnt). The rest (`/openapi.json`, `/admin/*`) needs no certificate.
+cannot be learnt). The rest needs no certificate: `/openapi.json` is public, `/admin/*` needs
+the lab's admin token (`settings.admin_token`, checked by the server kit).
 """
 
 from __future__ import annotations
@@ -46,7 +47,13 @@ def trusted_hierarchies(pki: LabPKI, settings: RpSettings) -> dict[str, Hierarch
 def create_app(
     settings: RpSettings, pki: LabPKI, clock: Clock, rand: Randomness
 ) -> web.Application:
-    state = ServerState(settings.name, clock, rand, openapi=openapi_document(settings.name))
+    state = ServerState(
+        settings.name,
+        clock,
+        rand,
+        openapi=openapi_document(settings.name),
+        admin_token=settings.admin_token,
+    )
     app = base_app(state, body_limit=settings.body_limit)
     ocsp_client = OcspClient([pki.tls_root.cert], settings.ocsp_timeout)
     verifier = ClientVerifier(

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from cryptography.x509 import ObjectIdentifier
 
+from servicekit.auth import admin_token_from, check_bearer_secret
 from servicekit.env import EnvReader, SettingsError, require_positive
 from servicekit.webapp import DEFAULT_BODY_LIMIT, MIN_BODY_LIMIT, body_limit_from
 from trust_store.oids import DERIVED_PIV_AUTH
@@ -36,8 +37,12 @@ class RpSettings:
     ocsp_required: bool = True
     #: How long to wait for the issuer's OCSP responder.
     ocsp_timeout: dt.timedelta = dt.timedelta(seconds=5)
+    #: The lab's admin token, required on `/admin/*` (`DCEMU_ADMIN_TOKEN`); None: the server
+    #: makes one up from its randomness (`app[SERVER_STATE].admin_token`).
+    admin_token: str | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
+        check_bearer_secret("admin_token", self.admin_token)
         if self.body_limit < MIN_BODY_LIMIT:
             raise SettingsError("body_limit", self.body_limit, f"at least {MIN_BODY_LIMIT} bytes")
         require_positive(ocsp_timeout=self.ocsp_timeout)
@@ -48,7 +53,7 @@ class RpSettings:
         raises `SettingsError`.
 
         NAME, BODY_LIMIT, TRUSTED_ISSUERS (comma-separated), REQUIRED_POLICIES (comma-separated
-        dotted OIDs), OCSP_REQUIRED (true/false), OCSP_TIMEOUT_S."""
+        dotted OIDs), OCSP_REQUIRED (true/false), OCSP_TIMEOUT_S; and `DCEMU_ADMIN_TOKEN`."""
         read = EnvReader(environ)
         p = ENV_PREFIX
         return cls(
@@ -63,4 +68,5 @@ class RpSettings:
             ),
             ocsp_required=read.flag(f"{p}OCSP_REQUIRED", cls.ocsp_required),
             ocsp_timeout=read.seconds(f"{p}OCSP_TIMEOUT_S", cls.ocsp_timeout),
+            admin_token=admin_token_from(read),
         )

@@ -18,7 +18,8 @@ heads past the parser's limits (16 KiB per line with `RUNNER_LIMITS`) get aiohtt
 from __future__ import annotations
 
 import collections
-from collections.abc import Callable
+import copy
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any, TypedDict
 
@@ -27,6 +28,7 @@ from aiohttp import web
 from trust_store.clock import Clock, isoformat
 from trust_store.randomness import Randomness
 
+from .auth import ADMIN_PREFIX, Middleware, admin_guard, is_under, new_secret
 from .env import EnvReader
 from .faults import FaultPlan
 from .problems import BadRequest, Handler, problem_middleware, read_json
@@ -72,6 +74,7 @@ __all__ = [
     "admin_app",
     "base_app",
     "body_limit_from",
+    "secured_document",
 ]
 
 
@@ -102,6 +105,9 @@ class ServerState:
     )
     reset_hooks: list[Callable[[], None]] = field(default_factory=list)
     openapi: dict[str, Any] = field(default_factory=dict)
+    #: The secret every `/admin` request must bear; `base_app` makes one up from `rand` when
+    #: none is given (the lab always gives its own).
+    admin_token: str | None = field(default=None, repr=False)
 
 
 SERVER_STATE = web.AppKey("server_state", ServerState)
@@ -170,14 +176,28 @@ def _fault_middleware(state: ServerState) -> Any:
     return faults
 
 
-def base_app(state: ServerState, body_limit: int = DEFAULT_BODY_LIMIT) -> web.Application:
+def base_app(
+    state: ServerState,
+    body_limit: int = DEFAULT_BODY_LIMIT,
+    *,
+    outer: Sequence[Middleware] = (),
+    guards: Sequence[Middleware] = (),
+) -> web.Application:
+    """A server's application. `outer` middlewares wrap everything, answers included (mock
+    Intune's Graph error shape); the admin token is required under `/admin`; the server's own
+    `guards` (authentication of its other surfaces) run last, just around its routes."""
+    if state.admin_token is None:
+        state.admin_token = new_secret(state.rand.child("admin-token"))
     app = web.Application(
         client_max_size=body_limit,
         middlewares=[
+            *outer,
             _history_middleware(state),
             problem_middleware,
             _head_limits,
+            admin_guard(state.admin_token),
             _fault_middleware(state),
+            *guards,
         ],
     )
     app[SERVER_STATE] = state
@@ -187,7 +207,34 @@ def base_app(state: ServerState, body_limit: int = DEFAULT_BODY_LIMIT) -> web.Ap
 
 
 async def _openapi(request: web.Request) -> web.Response:
-    return web.json_response(request.app[SERVER_STATE].openapi)
+    return web.json_response(secured_document(request.app[SERVER_STATE].openapi))
+
+
+#: The security scheme of the lab controls in every server's OpenAPI document.
+ADMIN_SCHEME = {
+    "type": "http",
+    "scheme": "bearer",
+    "description": "the lab's admin token (each server's `admin_token` setting, DCEMU_ADMIN_TOKEN)",
+}
+_UNAUTHORIZED = {
+    "description": "unauthorized: no admin token, or not this lab's (WWW-Authenticate: Bearer)",
+    "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}},
+}
+
+
+def secured_document(doc: dict[str, Any]) -> dict[str, Any]:
+    """`doc` with every operation under `/admin` needing the `adminToken` bearer scheme and
+    listing its 401 answer (a copy; `doc` is left as it is)."""
+    out = copy.deepcopy(doc)
+    for path, ops in out.get("paths", {}).items():
+        if not is_under(path, ADMIN_PREFIX):
+            continue
+        for op in ops.values():
+            op["security"] = [{"adminToken": []}]
+            op.setdefault("responses", {}).setdefault("401", _UNAUTHORIZED)
+    components = out.setdefault("components", {})
+    components.setdefault("securitySchemes", {})["adminToken"] = ADMIN_SCHEME
+    return out
 
 
 def admin_app(state: ServerState) -> web.Application:

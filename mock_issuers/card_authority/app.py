@@ -25,7 +25,9 @@ def create_app(
     settings: CardAuthoritySettings, pki: LabPKI, clock: Clock, rand: Randomness
 ) -> web.Application:
     """Build the card authority. Set `settings.public_url` once the server is bound."""
-    state = ServerState(SERVER_NAME, clock, rand, openapi=openapi_document())
+    state = ServerState(
+        SERVER_NAME, clock, rand, openapi=openapi_document(), admin_token=settings.admin_token
+    )
     app = base_app(state, body_limit=settings.body_limit)
     authority = CardAuthority(settings, pki, clock, rand)
     app[CARD_AUTHORITY] = authority

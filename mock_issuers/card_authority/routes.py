@@ -26,7 +26,7 @@ async def issue_card(request: web.Request) -> web.Response:
     # Key generation is slow and touches no state: off the event loop, before any mutation.
     keys = await asyncio.to_thread(generate_keys, 1 + card_request.key_history)
     record = authority.issue(card_request, keys)
-    body = authority.card_json(record, card_request.p12_password)
+    body = authority.issuance_answer(record, card_request.p12_password)
     return web.json_response(body, status=201)
 
 

@@ -1,5 +1,8 @@
 """The card authority's state and operations: issue a card, revoke it, recover its escrow.
 
+Each card gets its own PUK (8 digits from the card authority's seeded randomness), set at
+personalisation and told once, in the issuance answer; the card authority keeps no copy.
+
 Every operation takes already-validated input; the mutating part runs without awaiting, so
 concurrent requests never see half an issuance.
 """
@@ -25,6 +28,9 @@ from ..settings import CardAuthoritySettings
 from .cards import CardRecord, CardRequest
 from .escrow import certify_history
 
+#: A PIV PUK is 8 digits (SP 800-73-4 part 2, PIN and PUK formats).
+PUK_DIGITS = 8
+
 
 @dataclass
 class CardAuthority:
@@ -33,6 +39,11 @@ class CardAuthority:
     clock: Clock
     rand: Randomness
     cards: dict[uuid.UUID, CardRecord] = field(default_factory=dict)
+    #: Where PUKs come from (its own stream, so PUKs do not shift the other draws).
+    puks: Randomness = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.puks = self.rand.child("puk")
 
     @property
     def chain(self) -> list[x509.Certificate]:
@@ -73,9 +84,12 @@ class CardAuthority:
             ca.revoke(serial, reason)
         return serials
 
-    def card_json(self, record: CardRecord, password: bytes) -> dict[str, Any]:
+    def issuance_answer(self, record: CardRecord, password: bytes) -> dict[str, Any]:
+        """The answer to `POST /admin/cards`: the card's certificates, its escrowed keys under
+        `password`, the chain, and its PUK, made here and told only this once."""
         return {
             "cardUuid": str(record.uuid),
+            "puk": self.puks.digits(PUK_DIGITS),
             "certificates": {
                 "pivAuthentication": cert_pem(record.piv_authentication).decode(),
                 "digitalSignature": cert_pem(record.digital_signature).decode(),

@@ -30,8 +30,13 @@ _CARD_REQUEST = obj(
     p12Password=STRING,
 )
 _CARD = obj(
-    ["cardUuid", "certificates", "keyManagement", "chain"],
+    ["cardUuid", "puk", "certificates", "keyManagement", "chain"],
     cardUuid={"type": "string", "format": "uuid"},
+    puk={
+        "type": "string",
+        "pattern": "^[0-9]{8}$",
+        "description": "the card's PUK (unblocks the PIN); told only in this answer",
+    },
     certificates=obj(
         ["pivAuthentication", "digitalSignature"], pivAuthentication=PEM, digitalSignature=PEM
     ),

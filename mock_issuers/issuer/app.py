@@ -36,7 +36,7 @@ def create_issuer_app(
         raise NotFound(f"no issuer {issuer_name!r}; registered: {sorted(ISSUERS)}") from None
     openapi = openapi_document(issuer)
     openapi["paths"].update(rekey_paths(issuer))
-    state = ServerState(issuer.name, clock, rand, openapi=openapi)
+    state = ServerState(issuer.name, clock, rand, openapi=openapi, admin_token=settings.admin_token)
     app = base_app(state, body_limit=settings.body_limit)
     service = IssuerService(issuer, settings, pki, clock, rand)
     app[ISSUER_SERVICE] = service

@@ -21,7 +21,8 @@ from typing import Any
 
 from aiohttp import web
 
-from servicekit.webapp import ServerState, base_app
+from servicekit.auth import new_secret
+from servicekit.webapp import SERVER_STATE, ServerState, base_app
 from trust_store.clock import Clock
 from trust_store.labpki import LabPKI
 from trust_store.randomness import Randomness
@@ -51,6 +52,11 @@ class PurebredApps:
     device: web.Application
     service: PurebredService
 
+    @property
+    def admin_token(self) -> str:
+        """The admin token both listeners require on `/admin/*`."""
+        return str(self.console[SERVER_STATE].admin_token)
+
 
 def create_apps(
     settings: PurebredSettings, pki: LabPKI, clock: Clock, rand: Randomness
@@ -60,8 +66,12 @@ def create_apps(
     (`start` does both); `settings.card_authority_url` must point at a card authority whose
     escrow clients include "purebred"."""
     service = PurebredService(settings, pki, clock, rand)
+    # One admin token for both listeners (registering agents is an admin action).
+    admin_token = settings.admin_token or new_secret(rand.child("admin-token"))
 
-    console = _listener_app(service, "console", console_document(), settings.public_url)
+    console = _listener_app(
+        service, "console", console_document(), settings.public_url, admin_token
+    )
     add_console_routes(console)
     add_portal_routes(console)
     add_admin_routes(console)
@@ -72,17 +82,23 @@ def create_apps(
 
     console.on_cleanup.append(close)
 
-    device = _listener_app(service, "device", device_document(), settings.device_url)
+    device = _listener_app(service, "device", device_document(), settings.device_url, admin_token)
     add_device_routes(device)
     return PurebredApps(console, device, service)
 
 
 def _listener_app(
-    service: PurebredService, listener: str, openapi: dict[str, Any], public_url: PublicUrl
+    service: PurebredService,
+    listener: str,
+    openapi: dict[str, Any],
+    public_url: PublicUrl,
+    admin_token: str,
 ) -> web.Application:
     """One listener's app over the shared service (its own history, faults and document; a
-    reset of either resets the service)."""
-    state = ServerState(f"{NAME}-{listener}", service.clock, service.rand, openapi=openapi)
+    reset of either resets the service; both need the same admin token)."""
+    state = ServerState(
+        f"{NAME}-{listener}", service.clock, service.rand, openapi=openapi, admin_token=admin_token
+    )
     app = base_app(state, body_limit=service.settings.body_limit)
     app[PUREBRED_SERVICE] = service
     app[ISSUER_SERVICE] = service.core

@@ -12,6 +12,7 @@ import ipaddress
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from servicekit.auth import admin_token_from, check_bearer_secret
 from servicekit.env import EnvReader, require_positive
 from servicekit.webapp import DEFAULT_BODY_LIMIT, body_limit_from
 
@@ -50,8 +51,12 @@ class PurebredSettings:
     #: Registered Purebred agents: UPNs (case-insensitive) or card UUIDs. More may be added
     #: at run time with `POST /admin/agents`.
     registered_agents: frozenset[str] = frozenset()
+    #: The lab's admin token, required on `/admin/*` of both listeners (`DCEMU_ADMIN_TOKEN`);
+    #: None: the server makes one up from its randomness (`PurebredApps.admin_token`).
+    admin_token: str | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
+        check_bearer_secret("admin_token", self.admin_token)
         require_positive(
             otp_lifetime=self.otp_lifetime,
             pre_enrollment_lifetime=self.pre_enrollment_lifetime,
@@ -92,4 +97,5 @@ class PurebredSettings:
             credential_lifetime=read.seconds(f"{p}_CREDENTIAL_LIFETIME_S", None),
             session_lifetime=read.seconds(f"{p}_SESSION_LIFETIME_S", cls.session_lifetime),
             registered_agents=frozenset(read.csv(f"{p}_AGENTS")),
+            admin_token=admin_token_from(read),
         )

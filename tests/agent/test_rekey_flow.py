@@ -147,6 +147,7 @@ async def test_rekey_after_a_name_change(world: World) -> None:
         "POST",
         f"{world.lab.servers.issuer_urls['intercede']}/admin/people/{UPN}",
         json={"name": "Alice Smith-Jones", "email": "alice.sj@corp.example"},
+        headers=world.lab.admin_headers,
         during="directory change",
     )
     result = await world.rekey()
@@ -171,6 +172,7 @@ async def test_revoked_credential_fails_with_the_problem_kind_and_keeps_the_stor
         "POST",
         f"{issuer}/admin/cards/{world.user.card.card_uuid}/revoke",
         json={"reason": "cessationOfOperation"},
+        headers=world.lab.admin_headers,
         during="terminate",
     )
     world.lab.clock.advance(dt.timedelta(days=340))

@@ -1,5 +1,6 @@
 """A running lab for the mock-issuer tests: the card authority and both issuers on loopback
-HTTPS, with helpers to issue cards and to talk as a workstation (with the card) or a device."""
+HTTPS (all given the tests' admin token), with helpers to issue cards and to talk as the lab's
+administrator, a workstation (with the card) or a device."""
 
 from __future__ import annotations
 
@@ -40,6 +41,7 @@ class Lab:
     ca_settings: CardAuthoritySettings
     ca_app: web.Application
     apps: dict[str, web.Application]
+    admin_token: str
     runners: list[web.AppRunner] = field(default_factory=list)
     sessions: list[aiohttp.ClientSession] = field(default_factory=list)
 
@@ -66,6 +68,16 @@ class Lab:
     def anonymous(self) -> aiohttp.ClientSession:
         return self.client()
 
+    def admin(self) -> aiohttp.ClientSession:
+        """A session that sends the lab's admin token (for `/admin/*`)."""
+        ctx = tls.client_context([self.pki.tls_root.cert])
+        session = aiohttp.ClientSession(
+            connector=aiohttp.TCPConnector(ssl=ctx),
+            headers={"Authorization": f"Bearer {self.admin_token}"},
+        )
+        self.sessions.append(session)
+        return session
+
     def workstation(self, card: SoftCard) -> aiohttp.ClientSession:
         """A browser with the card inserted: mutual TLS with the PIV Authentication key."""
         return self.client(client_chain=[card.auth_cert, card.chain[0]], client_key=card.auth_key)
@@ -74,7 +86,7 @@ class Lab:
         self, upn: str = "alice@agency.example", name: str = "Alice Example", history: int = 0
     ) -> SoftCard:
         card = SoftCard.new(name, upn)
-        async with self.anonymous().post(
+        async with self.admin().post(
             f"{self.ca_url}/admin/cards", json=card.request(history)
         ) as resp:
             assert resp.status == 201, await resp.text()
@@ -82,7 +94,7 @@ class Lab:
         return card
 
     async def revoke_card(self, card: SoftCard) -> None:
-        async with self.anonymous().post(
+        async with self.admin().post(
             f"{self.ca_url}/admin/cards/{card.uuid}/revoke", json={"reason": "keyCompromise"}
         ) as resp:
             assert resp.status == 200, await resp.text()
@@ -181,14 +193,19 @@ async def lab(
     clock: ManualClock,
     rand: Randomness,
     issuer_settings: dict[str, dict[str, Any]],
+    admin_token: str,
 ) -> AsyncIterator[Lab]:
-    ca_settings = CardAuthoritySettings(escrow_clients=frozenset(ISSUER_NAMES))
+    ca_settings = CardAuthoritySettings(
+        escrow_clients=frozenset(ISSUER_NAMES), admin_token=admin_token
+    )
     ca_app = card_authority.create_app(ca_settings, pki, clock, rand.child("card-authority"))
     apps = {
         name: issuer_app.create_app(
             name,
             IssuerSettings(
-                card_authority_url=ca_settings.public_url, **issuer_settings.get(name, {})
+                card_authority_url=ca_settings.public_url,
+                admin_token=admin_token,
+                **issuer_settings.get(name, {}),
             ),
             pki,
             clock,
@@ -196,7 +213,7 @@ async def lab(
         )
         for name in ISSUER_NAMES
     }
-    lab = Lab(pki, clock, ca_settings, ca_app, apps)
+    lab = Lab(pki, clock, ca_settings, ca_app, apps, admin_token)
     runner, _ = await serving.serve(ca_app, card_authority.server_ssl_context(pki))
     lab.runners.append(runner)
     for name, app in apps.items():

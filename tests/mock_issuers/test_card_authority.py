@@ -96,14 +96,14 @@ async def test_card_request_refused_changes_nothing(
     body = SoftCard.new("Bob", "bob@agency.example").request()
     change(body)
     before = lab.authority.snapshot()
-    async with lab.anonymous().post(f"{lab.ca_url}/admin/cards", json=body) as r:
+    async with lab.admin().post(f"{lab.ca_url}/admin/cards", json=body) as r:
         await expect_problem(r, status, kind)
     assert lab.authority.snapshot() == before
 
 
 async def test_card_request_media_type_and_size(lab: Lab) -> None:
     before = lab.authority.snapshot()
-    http = lab.anonymous()
+    http = lab.admin()
     async with http.post(
         f"{lab.ca_url}/admin/cards", data=b"{}", headers={"Content-Type": "text/plain"}
     ) as r:
@@ -131,7 +131,7 @@ async def _ocsp_status(lab: Lab, cert: x509.Certificate) -> CertStatus:
 async def test_revoke_card_reaches_ocsp_and_crl(lab: Lab) -> None:
     card = await lab.issue_card(history=1)
     assert await _ocsp_status(lab, card.auth_cert) is CertStatus.GOOD
-    http = lab.anonymous()
+    http = lab.admin()
     url = f"{lab.ca_url}/admin/cards/{card.uuid}/revoke"
     async with http.post(url, json={"reason": "no-such-reason"}) as r:
         await expect_problem(r, 400, "malformed")

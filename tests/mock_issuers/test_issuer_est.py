@@ -148,7 +148,7 @@ async def test_issuer_ocsp_good_then_revoked(lab: Lab) -> None:
     sig = await device.enroll_cert("signature", ec_key())
     assert await _issuer_ocsp(lab, leaf) is CertStatus.GOOD
     enrollment_id = device.activation["enrollment"]
-    async with lab.anonymous().post(
+    async with lab.admin().post(
         f"{lab.url('entrust')}/admin/enrollments/{enrollment_id}/revoke",
         json={"reason": "cessationOfOperation"},
     ) as r:
@@ -166,7 +166,7 @@ async def test_issuer_ocsp_good_then_revoked(lab: Lab) -> None:
 async def test_terminating_a_card_revokes_its_derived_credentials(lab: Lab) -> None:
     card, device = await _device(lab)
     leaf = await device.enroll_cert("pivauth", ec_key())
-    async with lab.anonymous().post(
+    async with lab.admin().post(
         f"{lab.url('entrust')}/admin/cards/{card.uuid}/revoke", json={}
     ) as r:
         assert [int(s, 16) for s in (await r.json())["revoked"]] == [leaf.serial_number]

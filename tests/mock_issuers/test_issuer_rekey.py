@@ -219,9 +219,7 @@ async def test_name_and_email_change_rekeys_with_the_new_subject(lab: Lab) -> No
     cred = await enrolled(lab)
     other = await enrolled(lab, card=await lab.issue_card("bob@agency.example", "Bob Example"))
     change = {"name": "Alice Married-Name", "email": "alice.mn@agency.example"}
-    async with lab.anonymous().post(
-        f"{cred.url}/admin/people/ALICE@agency.example", json=change
-    ) as r:
+    async with lab.admin().post(f"{cred.url}/admin/people/ALICE@agency.example", json=change) as r:
         assert r.status == 200, await r.text()
         person = await r.json()
     assert person["rekeyDue"] == [cred.device.activation["enrollment"]]
@@ -276,13 +274,13 @@ async def test_people_route_refuses_bad_fields_and_changes_nothing(lab: Lab) -> 
     url = f"{cred.url}/admin/people/{cred.card.upn}"
     for body, status, kind in bad:
         before = service.snapshot()
-        async with lab.anonymous().post(url, json=body) as r:
+        async with lab.admin().post(url, json=body) as r:
             await expect_problem(r, status, kind)
         assert service.snapshot() == before, body
     before = service.snapshot()
-    async with lab.anonymous().post(url, data="name=x") as r:
+    async with lab.admin().post(url, data="name=x") as r:
         await expect_problem(r, 415, "unsupported-media-type")
-    async with lab.anonymous().post(
+    async with lab.admin().post(
         f"{cred.url}/admin/people/nobody@agency.example", json={"name": "N"}
     ) as r:
         await expect_problem(r, 404, "not-found")
@@ -302,7 +300,7 @@ async def test_entrust_offers_no_rekey(lab: Lab) -> None:
         await expect_problem(r, 404, "not-found")
     async with session.post(cred.url + REKEY, json=cred.csrs()) as r:
         await expect_problem(r, 404, "not-found")
-    async with lab.anonymous().post(
+    async with lab.admin().post(
         f"{cred.url}/admin/people/{cred.card.upn}", json={"name": "New"}
     ) as r:
         await expect_problem(r, 404, "not-found")
@@ -356,7 +354,7 @@ async def test_expired_credential(lab: Lab) -> None:
 async def test_revoked_credential(lab: Lab) -> None:
     cred = await enrolled(lab)
     lab.clock.advance(to_rekey_at(cred))
-    async with lab.anonymous().post(
+    async with lab.admin().post(
         f"{cred.url}/admin/enrollments/{cred.device.activation['enrollment']}/revoke",
         json={"reason": "keyCompromise"},
     ) as r:

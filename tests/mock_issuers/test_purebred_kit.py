@@ -17,11 +17,13 @@ from typing import Any
 
 import aiohttp
 from aiohttp import web
+from yarl import URL
 
 from mock_issuers import card_authority, purebred, serving
 from mock_issuers.card_authority import CARD_AUTHORITY, CardAuthority
 from mock_issuers.purebred import PurebredServers, PurebredService, PurebredSettings
 from mock_issuers.settings import CardAuthoritySettings
+from tests.conftest import ADMIN_TOKEN
 from tests.mock_issuers.testkit import SoftCard, b64, csr_der, split_certs_only
 from trust_store import tls
 from trust_store.clock import ManualClock
@@ -55,6 +57,7 @@ class PurebredLab:
     ca_app: web.Application
     ca_runner: web.AppRunner
     servers: PurebredServers
+    admin_token: str
     sessions: list[aiohttp.ClientSession] = field(default_factory=list)
 
     @classmethod
@@ -67,17 +70,21 @@ class PurebredLab:
         *,
         agents: frozenset[str] = frozenset({AGENT_UPN}),
         escrow_clients: frozenset[str] = frozenset({"purebred"}),
+        admin_token: str = ADMIN_TOKEN,
         **settings: Any,
     ) -> AsyncIterator[PurebredLab]:
-        ca_settings = CardAuthoritySettings(escrow_clients=escrow_clients)
+        ca_settings = CardAuthoritySettings(escrow_clients=escrow_clients, admin_token=admin_token)
         ca_app = card_authority.create_app(ca_settings, pki, clock, rand.child("card-authority"))
         ca_runner, _ = await serving.serve(ca_app, card_authority.server_ssl_context(pki))
         pb_settings = PurebredSettings(
-            card_authority_url=ca_settings.public_url, registered_agents=agents, **settings
+            card_authority_url=ca_settings.public_url,
+            registered_agents=agents,
+            admin_token=admin_token,
+            **settings,
         )
         apps = purebred.create_apps(pb_settings, pki, clock, rand.child("purebred"))
         servers = await purebred.start(apps, pki)
-        lab = cls(pki, clock, ca_settings, ca_app, ca_runner, servers)
+        lab = cls(pki, clock, ca_settings, ca_app, ca_runner, servers, admin_token)
         try:
             yield lab
         finally:
@@ -120,6 +127,8 @@ class PurebredLab:
         headers = dict(kw.pop("headers", {}))
         if token is not None:
             headers["Authorization"] = f"Bearer {token}"
+        elif URL(url).path.startswith("/admin/"):
+            headers.setdefault("Authorization", f"Bearer {self.admin_token}")
         http = session or self.client()
         async with http.request(method, url, headers=headers, **kw) as resp:
             return Answer(resp.status, resp.content_type, await resp.read())

@@ -56,12 +56,16 @@ def test_a_plan_within_bounds_round_trips() -> None:
     assert FaultPlan().applies("/est/x") and not FaultPlan().applies("/admin/faults")
 
 
-async def test_the_admin_app_answers_a_bad_plan_with_malformed(aiohttp_client: Any) -> None:
-    state = ServerState("kit", ManualClock(), Randomness(seed=1))
+async def test_the_admin_app_answers_a_bad_plan_with_malformed(
+    aiohttp_client: Any, admin_token: str, admin_headers: dict[str, str]
+) -> None:
+    state = ServerState("kit", ManualClock(), Randomness(seed=1), admin_token=admin_token)
     client = await aiohttp_client(base_app(state))
     for raw in (b'{"latencyMs": Infinity}', b'{"errorRate": NaN}', b'{"paths": 3}'):
         async with client.put(
-            "/admin/faults", data=raw, headers={"Content-Type": "application/json"}
+            "/admin/faults",
+            data=raw,
+            headers={"Content-Type": "application/json", **admin_headers},
         ) as r:
             assert r.status == 400 and (await r.json())["type"].endswith(":malformed")
     assert state.faults == FaultPlan()
