@@ -1,6 +1,10 @@
 """Start the lab's servers on loopback in this process: the card authority, each issuer through
 its plugin (`lab.issuers`), mock Intune and the mutual-TLS relying party, each over HTTPS with a
-lab-TLS-root certificate."""
+lab-TLS-root certificate.
+
+Every server gets the lab's one admin token (its `/admin/*` needs it): `settings.admin_token`,
+or one made up from the lab's randomness. Mock Intune's Graph client credentials are its
+settings' or its own; the lab reads them back (`graph`) for the tenant administrator."""
 
 from __future__ import annotations
 
@@ -10,12 +14,14 @@ from dataclasses import dataclass, field
 
 from aiohttp import web
 
+from mock_intune import GRAPH_APP, GraphApp
 from mock_intune.app import create_app as create_intune_app
 from mock_issuers.card_authority import create_app as create_card_authority_app
 from mock_issuers.card_authority import server_ssl_context as card_authority_ssl
 from mock_issuers.settings import PublicUrl
 from mock_rp import create_app as create_rp_app
 from mock_rp import server_ssl_context as rp_ssl
+from servicekit.auth import new_secret
 from trust_store.clock import Clock
 from trust_store.labpki import LabPKI
 from trust_store.randomness import Randomness
@@ -47,6 +53,10 @@ class LabServers:
     issuers: dict[str, IssuerPlugin] = field(default_factory=dict)
     intune_url: str = ""
     rp_url: str = ""
+    #: The admin token every server of this run requires on `/admin/*` (set by `start`).
+    admin_token: str = field(default="", repr=False)
+    #: Mock Intune's Graph API client credentials (set by `start`).
+    graph: GraphApp | None = field(default=None, repr=False)
     _runners: list[web.AppRunner] = field(default_factory=list)
 
     @property
@@ -59,30 +69,39 @@ class LabServers:
         """Issuer name → the portal users sign in to with their card (Purebred: the console)."""
         return {n: p.endpoint.portal_url for n, p in self.issuers.items()}
 
-    async def _serve(self, app: web.Application, ctx: ssl.SSLContext, host: str = "127.0.0.1") -> str:
+    async def _serve(
+        self, app: web.Application, ctx: ssl.SSLContext, host: str = "127.0.0.1"
+    ) -> str:
         runner, url = await serve(app, ctx, host)
         self._runners.append(runner)
         return url
 
     async def start(self, plugins: list[IssuerPlugin]) -> LabServers:
         names = frozenset(p.name for p in plugins)
+        token = self.admin_token = self.settings.admin_token or new_secret(
+            self.rand.child("admin-token")
+        )
         ca_url = PublicUrl()
         ca_settings = dataclasses.replace(
-            self.settings.card_authority, public_url=ca_url, escrow_clients=names
+            self.settings.card_authority, public_url=ca_url, escrow_clients=names, admin_token=token
         )
         ca_app = create_card_authority_app(
             ca_settings, self.pki, self.clock, self.rand.child("card-authority")
         )
         self.card_authority_url = await self._serve(ca_app, card_authority_ssl(self.pki))
         ca_url.set(self.card_authority_url)
-        kit = ServerKit(self.pki, self.clock, self.rand, ca_url, self._serve)
+        kit = ServerKit(self.pki, self.clock, self.rand, ca_url, self._serve, admin_token=token)
         for plugin in plugins:
             await plugin.start(kit)
             self.issuers[plugin.name] = plugin
-        intune = create_intune_app(self.settings.intune, self.clock, self.rand.child("intune"))
+        intune_settings = dataclasses.replace(self.settings.intune, admin_token=token)
+        intune = create_intune_app(intune_settings, self.clock, self.rand.child("intune"))
+        self.graph = intune[GRAPH_APP]
         cred = self.pki.server_credential("intune")
         self.intune_url = await self._serve(intune, server_context(cred.chain, cred.key))
-        rp_settings = dataclasses.replace(self.settings.rp, trusted_issuers=tuple(sorted(names)))
+        rp_settings = dataclasses.replace(
+            self.settings.rp, trusted_issuers=tuple(sorted(names)), admin_token=token
+        )
         rp = create_rp_app(rp_settings, self.pki, self.clock, self.rand.child("mock-rp"))
         self.rp_url = await self._serve(rp, rp_ssl(self.pki, rp_settings))
         return self

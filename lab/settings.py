@@ -11,6 +11,8 @@ from typing import Any
 from mock_intune.settings import ServerSettings as IntuneSettings
 from mock_issuers.settings import CardAuthoritySettings
 from mock_rp import RpSettings
+from servicekit.auth import admin_token_from, check_bearer_secret
+from servicekit.env import EnvReader
 
 from .issuers import ISSUER_PLUGINS, plugin_class
 
@@ -27,6 +29,12 @@ class LabSettings:
     #: Server settings per issuer name; an issuer not listed gets its plugin's from an empty
     #: environment (its defaults).
     issuers: Mapping[str, Any] = field(default_factory=dict)
+    #: The one admin token of the lab (`DCEMU_ADMIN_TOKEN`), given to every server in place of
+    #: their own `admin_token`; None: the lab makes one up from its randomness at start.
+    admin_token: str | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        check_bearer_secret("admin_token", self.admin_token)
 
     def issuer(self, name: str) -> Any:
         if name in self.issuers:
@@ -46,6 +54,7 @@ class LabSettings:
                 IntuneSettings.from_env(env),
                 RpSettings.from_env(env),
                 {name: plugin_class(name).settings_from_env(env) for name in names},
+                admin_token_from(EnvReader(env)),
             )
         except (ValueError, TypeError) as e:
             raise LabSettingsError(str(e)) from e

@@ -26,6 +26,7 @@ from agent.issuers import IssuerDirectory
 from agent.payloads.known_issues import DEFAULT_KNOWN_ISSUES
 from agent.retry import VirtualSleep
 from agent.user import User, Workstation, issue_card
+from mock_intune import GraphApp
 from trust_store.clock import ManualClock
 from trust_store.labpki import LabPKI
 from trust_store.randomness import Randomness
@@ -64,6 +65,7 @@ class Lab:
     known_issues: frozenset[str] = DEFAULT_KNOWN_ISSUES
     #: The issuers the lab's devices can reach (configured device-side clients).
     directory: IssuerDirectory = field(default_factory=IssuerDirectory)
+    _admin: TenantAdmin | None = field(default=None, repr=False)
 
     @classmethod
     @asynccontextmanager
@@ -100,8 +102,31 @@ class Lab:
             await servers.stop()
 
     @property
+    def admin_token(self) -> str:
+        """The lab's admin token: every server's `/admin/*` needs it as a bearer token."""
+        return self.servers.admin_token
+
+    @property
+    def admin_headers(self) -> dict[str, str]:
+        """`Authorization: Bearer <admin token>`, for a call to any server's `/admin/*`."""
+        return {"Authorization": f"Bearer {self.admin_token}"}
+
+    @property
+    def graph_credentials(self) -> GraphApp:
+        """Mock Intune's Graph client credentials (tenant id, client id, secret, token path):
+        what a Graph client needs to get a token for `/beta`."""
+        if self.servers.graph is None:
+            raise RuntimeError("mock Intune has not started")
+        return self.servers.graph
+
+    @property
     def admin(self) -> TenantAdmin:
-        return TenantAdmin(self.transport, self.servers.intune_url)
+        """The Intune administrator (one per lab: it keeps its Graph token until it expires)."""
+        if self._admin is None:
+            self._admin = TenantAdmin(
+                self.transport, self.servers.intune_url, self.graph_credentials, self.clock
+            )
+        return self._admin
 
     async def configure_tenant(
         self,
@@ -119,7 +144,10 @@ class Lab:
         admin = self.admin
         # One issuer per tenant: each configuration starts from an empty tenant.
         await self.transport.request(
-            "POST", f"{self.servers.intune_url}/admin/reset", during="reset tenant"
+            "POST",
+            f"{self.servers.intune_url}/admin/reset",
+            headers=self.admin_headers,
+            during="reset tenant",
         )
         plugin = self.issuer(issuer)
         setup = TenantSetup(
@@ -165,6 +193,7 @@ class Lab:
         return await issue_card(
             self.transport,
             self.servers.card_authority_url,
+            admin_token=self.admin_token,
             name=name,
             upn=upn,
             email=upn,

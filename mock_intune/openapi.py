@@ -10,7 +10,10 @@ from typing import Any
 
 from aiohttp import web
 
+from servicekit.auth import is_under
+
 from .fields import JsonObject
+from .identity import GRAPH_PREFIX, GRAPH_SCOPES, GraphApp, graph_security_scheme, token_operation
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -74,26 +77,37 @@ def _operation(r: Route) -> JsonObject:
                 "required": ["value"],
             }
         success["content"] = {"application/json": {"schema": schema}}
+    graph = is_under(r.path, GRAPH_PREFIX)
+    error: JsonObject = (
+        {"content": {"application/json": {"schema": _ref("GraphError")}}}
+        if graph
+        else {"content": {PROBLEM: {"schema": _ref("Problem")}}}
+    )
     responses: JsonObject = {str(r.status): success}
-    for status in r.problems:
-        responses[str(status)] = {
-            "description": "problem",
-            "content": {PROBLEM: {"schema": _ref("Problem")}},
-        }
+    for status in (401, *r.problems) if graph else r.problems:
+        responses[str(status)] = {"description": "error", **error}
     responses["default"] = {
-        "description": "any error, as an RFC 9457 problem document",
-        "content": {PROBLEM: {"schema": _ref("Problem")}},
+        "description": "any error, as a Graph error"
+        if graph
+        else "any error, as an RFC 9457 problem document",
+        **error,
     }
     op["responses"] = responses
     if r.bearer:
         op["security"] = [{"checkinToken": []}]
+    if graph:
+        op["security"] = [{"graphClientCredentials": [GRAPH_SCOPES[0]]}]
     return op
 
 
 def document(
-    title: str, version: str, routes: Iterable[Route], schemas: dict[str, Any]
+    title: str,
+    version: str,
+    routes: Iterable[Route],
+    schemas: dict[str, Any],
+    graph_app: GraphApp,
 ) -> JsonObject:
-    paths: dict[str, JsonObject] = {}
+    paths: dict[str, JsonObject] = {"/{tenant}/oauth2/v2.0/token": {"post": token_operation()}}
     for r in routes:
         paths.setdefault(r.path, {})[r.method.lower()] = _operation(r)
     return {
@@ -101,15 +115,18 @@ def document(
         "info": {
             "title": title,
             "version": version,
-            "description": "dcemu mock Intune: a Graph-beta-shaped admin API under /beta and the "
-            "device channel under /device/v1. Errors are application/problem+json with type "
-            "urn:dcemu:problem:<kind>.",
+            "description": "dcemu mock Intune: a Graph-beta-shaped admin API under /beta (bearer "
+            "tokens from the client-credentials grant at /{tenant}/oauth2/v2.0/token; errors in "
+            "Graph's shape, the dcemu problem kind as error.innerError.code) and the device "
+            "channel under /device/v1 (errors are application/problem+json with type "
+            "urn:dcemu:problem:<kind>).",
         },
         "paths": paths,
         "components": {
             "schemas": schemas,
             "securitySchemes": {
-                "checkinToken": {"type": "http", "scheme": "bearer", "description": "from enroll"}
+                "checkinToken": {"type": "http", "scheme": "bearer", "description": "from enroll"},
+                "graphClientCredentials": graph_security_scheme(graph_app),
             },
         },
     }

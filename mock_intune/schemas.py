@@ -12,6 +12,8 @@ from .derived_credentials import settings_schema
 from .devices import CREDENTIAL_FIELDS, ENROLL_FIELDS, STATUS_FIELDS
 from .fields import JsonObject, object_schema
 from .graph_directory import GROUP_FIELDS
+from .graph_errors import GRAPH_ERROR_SCHEMA
+from .identity import identity_schemas
 from .profiles import REGISTRY
 
 STR: JsonObject = {"type": "string"}
@@ -69,6 +71,8 @@ def schemas() -> dict[str, Any]:
              "instance": STR, "field": STR, "allowed": ARRAY_OF_STR},
             ("type", "title", "status"),
         ),
+        "GraphError": GRAPH_ERROR_SCHEMA,
+        **identity_schemas(),
         "DerivedCredentialSettings": settings_schema(),
         **profiles,
         "DeviceConfiguration": {

@@ -115,6 +115,7 @@ async def test_revoked_card_is_refused_at_the_portal(clock: ManualClock) -> None
             "POST",
             f"{lab.servers.card_authority_url}/admin/cards/{user.card.card_uuid}/revoke",
             json={"reason": "keyCompromise"},
+            headers=lab.admin_headers,
             during="revoke",
         )
         device = lab.new_device(ios_spec())
@@ -264,7 +265,10 @@ async def test_lab_time_moves_past_real_time_and_tls_follows_the_lab_clock() -> 
 
 async def status_reports(lab: Lab) -> int:
     doc = await lab.transport.json(
-        "GET", f"{lab.servers.intune_url}/admin/history", during="Intune history"
+        "GET",
+        f"{lab.servers.intune_url}/admin/history",
+        headers=lab.admin_headers,
+        during="Intune history",
     )
     return sum(r["path"] == "/device/v1/status" for r in doc["requests"])
 
@@ -280,9 +284,9 @@ async def test_profile_outcomes_are_reported_once_per_version(clock: ManualClock
         assert await enroll(lab, device, user) is State.COMPLETE  # nothing changed
         assert await status_reports(lab) == first
         wifi = setup.profile("ios", "wifi")["id"]
-        await lab.transport.json(
+        await lab.admin.graph(
             "PATCH",
-            f"{lab.admin.base}/deviceManagement/deviceConfigurations/{wifi}",
+            f"/deviceManagement/deviceConfigurations/{wifi}",
             json={"description": "edited"},
             during="edit the Wi-Fi profile",
         )

@@ -1,5 +1,6 @@
 """Fixtures for the mock Intune tests: an app on plain HTTP through `aiohttp_client`, a small
-Graph/device client, and certificates generated per session (never committed)."""
+Graph/device client (it gets a Graph token by client credentials and sends it on `/beta`, and
+the admin token on `/admin`), and certificates generated per session (never committed)."""
 
 from __future__ import annotations
 
@@ -17,9 +18,9 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.x509.oid import NameOID
 
-from mock_intune import TENANT, ServerSettings, Tenant, create_app
+from mock_intune import GRAPH_APP, TENANT, GraphApp, ServerSettings, Tenant, create_app
 from trust_store.clock import ManualClock, isoformat
-from trust_store.problems import PROBLEM_JSON
+from trust_store.problems import PROBLEM_JSON, TYPE_BASE
 from trust_store.randomness import Randomness
 
 GRAPH = "#microsoft.graph."
@@ -54,13 +55,74 @@ def leaf_b64() -> str:
     return _cert(False, dt.datetime(2025, 1, 1, tzinfo=dt.UTC))
 
 
-class Intune:
-    """A thin Graph + device-channel client over the test client; asserts statuses."""
+GRAPH_SCOPE = "https://graph.microsoft.com/.default"
 
-    def __init__(self, client: TestClient[Any, Any], clock: ManualClock, ca_b64: str) -> None:
+
+def graph_error_view(doc: dict[str, Any], status: int) -> dict[str, Any]:
+    """A Graph error body checked for Graph's shape, seen as the problem document it answers
+    (type from `innerError.code`, detail from `message`, field from `target`, and the other
+    `innerError` members), so one assertion style serves both surfaces."""
+    assert set(doc) == {"error"}, doc
+    error = doc["error"]
+    assert isinstance(error["code"], str) and error["code"] and "message" in error, doc
+    inner = dict(error["innerError"])
+    assert inner.pop("date") and inner.pop("request-id") and inner.pop("client-request-id"), doc
+    view = {"type": TYPE_BASE + inner.pop("code"), "status": status, "detail": error["message"]}
+    if "target" in error:
+        view["field"] = error["target"]
+    return {**view, **inner, "graphCode": error["code"]}
+
+
+class Intune:
+    """A thin Graph + device-channel client over the test client; asserts statuses. `/beta`
+    calls carry a Graph token got by client credentials, `/admin` calls the admin token."""
+
+    def __init__(
+        self, client: TestClient[Any, Any], clock: ManualClock, ca_b64: str, admin_token: str
+    ) -> None:
         self.client = client
         self.clock = clock
         self.ca_b64 = ca_b64
+        self.admin_token = admin_token
+        self._graph_token: tuple[str, dt.datetime] | None = None
+
+    @property
+    def graph_app(self) -> GraphApp:
+        app = self.client.app
+        assert app is not None
+        return app[GRAPH_APP]
+
+    def token_form(self, **over: str) -> dict[str, str]:
+        """A good client-credentials request, with `over` replacing fields."""
+        return {
+            "grant_type": "client_credentials",
+            "client_id": self.graph_app.client_id,
+            "client_secret": self.graph_app.client_secret,
+            "scope": GRAPH_SCOPE,
+            **over,
+        }
+
+    async def new_graph_token(self) -> tuple[str, dt.datetime]:
+        """A new Graph token and when it expires on the lab clock."""
+        resp = await self.client.post(self.graph_app.token_path, data=self.token_form())
+        assert resp.status == 200, await resp.text()
+        doc = await resp.json()
+        expires = self.clock.now() + dt.timedelta(seconds=doc["expires_in"])
+        return str(doc["access_token"]), expires
+
+    async def graph_token(self) -> str:
+        """The Graph token held, or a new one once the clock has passed its expiry."""
+        if self._graph_token is None or self.clock.now() >= self._graph_token[1]:
+            self._graph_token = await self.new_graph_token()
+        return self._graph_token[0]
+
+    async def auth(self, path: str) -> dict[str, str]:
+        """The `Authorization` header `path` needs: a Graph token, the admin token, or none."""
+        if path.startswith("/beta"):
+            return {"Authorization": f"Bearer {await self.graph_token()}"}
+        if path.startswith("/admin"):
+            return {"Authorization": f"Bearer {self.admin_token}"}
+        return {}
 
     @property
     def tenant(self) -> Tenant:
@@ -81,15 +143,19 @@ class Intune:
         status: int = 200,
         token: str | None = None,
     ) -> Any:
-        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        headers = {"Authorization": f"Bearer {token}"} if token else await self.auth(path)
         resp = await self.client.request(
             method, path, json=body if body is not None else None, headers=headers
         )
         text = await resp.text()
         assert resp.status == status, f"{method} {path}: {resp.status} {text}"
+        doc = await resp.json(content_type=None) if text else None
+        if resp.status >= 400 and path.startswith("/beta"):
+            assert resp.content_type == "application/json"
+            return graph_error_view(doc, resp.status)
         if resp.status >= 400:
             assert resp.content_type == PROBLEM_JSON
-        return await resp.json(content_type=None) if text else None
+        return doc
 
     async def problem(
         self, method: str, path: str, body: Any, status: int, kind: str, **kw: Any
@@ -222,10 +288,11 @@ def make_intune(
     clock: ManualClock,
     rand: Randomness,
     ca_b64: str,
+    admin_token: str,
 ) -> MakeIntune:
     async def make(**settings: Any) -> Intune:
-        app = create_app(ServerSettings(**settings), clock, rand)
-        return Intune(await aiohttp_client(app), clock, ca_b64)
+        app = create_app(ServerSettings(admin_token=admin_token, **settings), clock, rand)
+        return Intune(await aiohttp_client(app), clock, ca_b64, admin_token)
 
     return make
 

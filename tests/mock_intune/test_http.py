@@ -1,5 +1,6 @@
-"""What every route shares: problem documents for malformed bodies, wrong content types,
-oversized bodies and unknown routes (none changing state), the OpenAPI document, admin reset."""
+"""What every route shares: typed errors for malformed bodies, wrong content types, oversized
+bodies and unknown routes (none changing state) -- Graph's error shape under `/beta`, problem
+documents on the device channel -- the OpenAPI document, admin reset."""
 
 from __future__ import annotations
 
@@ -16,9 +17,11 @@ from trust_store.labpki import LabPKI
 from trust_store.randomness import Randomness
 from trust_store.tls import client_context, server_context
 
-from .conftest import ALL_USERS, CONFIGS, DC, Intune, MakeIntune
+from .conftest import ALL_USERS, CONFIGS, DC, Intune, MakeIntune, graph_error_view
 
 PROBLEM = "application/problem+json"
+GRAPH_CODES = {400: "BadRequest", 404: "ResourceNotFound", 405: "MethodNotAllowed",
+               413: "RequestEntityTooLarge", 415: "UnsupportedMediaType"}  # fmt: skip
 
 WRITE_ROUTES = [
     ("POST", DC),
@@ -44,9 +47,20 @@ async def _populated(intune: Intune) -> dict[str, str]:
 async def _send(
     intune: Intune, method: str, path: str, ids: dict[str, str], **kw: Any
 ) -> tuple[int, str, dict[str, Any]]:
-    headers = {"Authorization": f"Bearer {ids['token']}", **kw.pop("headers", {})}
+    """Send with the credential the route needs (Graph token on /beta, the device's check-in
+    token on /device); an error answer is seen as the problem document it answers, after its
+    shape is checked: Graph's error on /beta (with Graph's code for the status), RFC 9457 on
+    the device channel."""
+    auth = await intune.auth(path) or {"Authorization": f"Bearer {ids['token']}"}
+    headers = {**auth, **kw.pop("headers", {})}
     resp = await intune.client.request(method, path.format(**ids), headers=headers, **kw)
-    return resp.status, resp.content_type, await resp.json(content_type=None)
+    doc = await resp.json(content_type=None)
+    if resp.status >= 400 and path.startswith("/beta"):
+        assert resp.content_type == "application/json"
+        view = graph_error_view(doc, resp.status)
+        assert view["graphCode"] == GRAPH_CODES[resp.status]
+        return resp.status, PROBLEM, view
+    return resp.status, resp.content_type, doc
 
 
 @pytest.mark.parametrize(("method", "path"), WRITE_ROUTES)
@@ -86,7 +100,7 @@ async def test_oversized_body(make_intune: MakeIntune, method: str, path: str) -
 
 async def test_default_body_limit_is_64_kib(intune: Intune) -> None:
     body = {**intune.wifi_body(), "padding": "a" * (64 * 1024)}
-    resp = await intune.client.post(CONFIGS, json=body)
+    resp = await intune.client.post(CONFIGS, json=body, headers=await intune.auth(CONFIGS))
     assert resp.status == 413
     assert intune.tenant.profiles == {}
 
@@ -96,7 +110,7 @@ async def test_merge_patch_content_type_accepted(intune: Intune) -> None:
     resp = await intune.client.patch(
         f"{CONFIGS}/{ids['pid']}",
         data=b'{"description": "d"}',
-        headers={"Content-Type": "application/merge-patch+json"},
+        headers={"Content-Type": "application/merge-patch+json", **await intune.auth(CONFIGS)},
     )
     assert resp.status == 200
 
@@ -113,10 +127,17 @@ async def test_merge_patch_content_type_accepted(intune: Intune) -> None:
 async def test_unknown_routes_are_problems(
     intune: Intune, method: str, path: str, status: int
 ) -> None:
-    resp = await intune.client.request(method, path)
+    resp = await intune.client.request(method, path, headers=await intune.auth(path))
     assert resp.status == status
-    assert resp.content_type == PROBLEM
-    assert (await resp.json(content_type=None))["status"] == status
+    doc = await resp.json(content_type=None)
+    if path.startswith("/beta"):
+        assert resp.content_type == "application/json"
+        assert graph_error_view(doc, status)["graphCode"] == GRAPH_CODES[status]
+    else:
+        assert resp.content_type == PROBLEM
+        assert doc["status"] == status
+    if status == 405:
+        assert resp.headers["Allow"]
 
 
 async def test_openapi_lists_every_route(intune: Intune) -> None:
@@ -136,10 +157,14 @@ async def test_openapi_lists_every_route(intune: Intune) -> None:
     assert "ssid" in wifi["required"]
     mapping = schemas["DeviceConfiguration"]["discriminator"]["mapping"]
     # Every registered profile type, whatever modules add them.
-    assert set(mapping) == set(REGISTRY) >= {
-        "#microsoft.graph.iosEnterpriseWiFiConfiguration",
-        "#microsoft.graph.iosTrustedRootCertificate",
-    }
+    assert (
+        set(mapping)
+        == set(REGISTRY)
+        >= {
+            "#microsoft.graph.iosEnterpriseWiFiConfiguration",
+            "#microsoft.graph.iosTrustedRootCertificate",
+        }
+    )
     settings = schemas["DerivedCredentialSettings"]["properties"]
     assert "companyPortal,email" in settings["notificationType"]["enum"]
     # Every $ref resolves.
@@ -164,7 +189,7 @@ async def test_openapi_lists_every_route(intune: Intune) -> None:
 async def test_admin_reset_empties_the_tenant(intune: Intune) -> None:
     await _populated(intune)
     assert intune.tenant.devices
-    resp = await intune.client.post("/admin/reset")
+    resp = await intune.client.post("/admin/reset", headers=await intune.auth("/admin/reset"))
     assert resp.status == 204
     assert intune.tenant.settings is None and intune.tenant.profiles == {}
     assert intune.tenant.devices == {} and intune.tenant.tokens == {}
@@ -175,12 +200,17 @@ async def test_history_records_requests(intune: Intune) -> None:
     await intune.add_settings()
     history = await intune.call("GET", "/admin/history")
     assert [(h["method"], h["path"], h["status"]) for h in history["requests"]] == [
-        ("POST", DC, 201)
+        ("POST", intune.graph_app.token_path, 200),
+        ("POST", DC, 201),
     ]
 
 
 async def test_fault_plan_rejects_device_requests(intune: Intune) -> None:
-    resp = await intune.client.put("/admin/faults", json={"errorRate": 1, "paths": ["/device/"]})
+    resp = await intune.client.put(
+        "/admin/faults",
+        json={"errorRate": 1, "paths": ["/device/"]},
+        headers=await intune.auth("/admin/faults"),
+    )
     assert resp.status == 200
     resp = await intune.client.post(
         "/device/v1/enroll", json={"deviceName": "d", "upn": "a@b.example", "platform": "ios"}
@@ -191,12 +221,18 @@ async def test_fault_plan_rejects_device_requests(intune: Intune) -> None:
 
 
 async def test_served_over_https(
-    aiohttp_server: Any, clock: ManualClock, rand: Randomness, pki: LabPKI
+    aiohttp_server: Any,
+    clock: ManualClock,
+    rand: Randomness,
+    pki: LabPKI,
+    admin_token: str,
+    admin_headers: dict[str, str],
 ) -> None:
     """The factory is transport-agnostic; the lab serves it with a lab-TLS-root certificate."""
     cred = pki.server_credential("intune")
     server = await aiohttp_server(
-        create_app(ServerSettings(), clock, rand), ssl=server_context(cred.chain, cred.key)
+        create_app(ServerSettings(admin_token=admin_token), clock, rand),
+        ssl=server_context(cred.chain, cred.key),
     )
     connector = aiohttp.TCPConnector(ssl=client_context([pki.tls_root.cert]))
     async with aiohttp.ClientSession(connector=connector) as session:
@@ -204,7 +240,8 @@ async def test_served_over_https(
         body = {"deviceName": "d", "upn": "a@corp.example", "platform": "ios"}
         async with session.post(url, json=body) as resp:
             assert resp.status == 201
-        async with session.get(f"https://localhost:{server.port}/admin/history") as resp:
+        url = f"https://localhost:{server.port}/admin/history"
+        async with session.get(url, headers=admin_headers) as resp:
             history = (await resp.json())["requests"]
     assert [(h["path"], h["status"], h["client_cert"]) for h in history] == [
         ("/device/v1/enroll", 201, False)

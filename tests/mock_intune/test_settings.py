@@ -55,7 +55,8 @@ async def test_one_issuer_per_tenant(intune: Intune) -> None:
 
 async def test_concurrent_creates_one_wins(intune: Intune) -> None:
     bodies = [{"displayName": f"s{i}", "issuer": "purebred"} for i in range(5)]
-    resps = await asyncio.gather(*(intune.client.post(DC, json=b) for b in bodies))
+    auth = await intune.auth(DC)
+    resps = await asyncio.gather(*(intune.client.post(DC, json=b, headers=auth) for b in bodies))
     assert sorted(r.status for r in resps) == [201, 409, 409, 409, 409]
     assert len((await intune.call("GET", DC))["value"]) == 1
 
