@@ -49,6 +49,28 @@ async def test_card_certificates(lab: Lab) -> None:
     assert cert.public_key() == card.auth_key.public_key()
 
 
+async def test_each_card_gets_its_own_puk_told_once(lab: Lab) -> None:
+    cards = [await lab.issue_card(f"user{i}@agency.example", f"User {i}") for i in range(3)]
+    puks = [c.answer["puk"] for c in cards]
+    assert all(len(p) == 8 and p.isdigit() and p.isascii() for p in puks)
+    assert len(set(puks)) == 3 and "12345678" not in puks
+    # The card authority keeps no copy: nothing it holds or serves names the PUK again.
+    for card in cards:
+        assert card.answer["puk"] not in repr(lab.authority.cards[uuid.UUID(card.uuid)])
+
+
+async def test_issuing_a_card_is_an_admin_action(lab: Lab) -> None:
+    body = SoftCard.new("Mallory", "mallory@agency.example").request()
+    before = lab.authority.snapshot()
+    for headers in ({}, {"Authorization": "Bearer not-the-admin-token-0123"}):
+        async with lab.anonymous().post(
+            f"{lab.ca_url}/admin/cards", json=body, headers=headers
+        ) as r:
+            assert r.headers["WWW-Authenticate"].startswith("Bearer")
+            await expect_problem(r, 401, "unauthorized")
+    assert lab.authority.snapshot() == before
+
+
 async def test_key_management_history_is_escrowed_and_backdated(lab: Lab) -> None:
     card = await lab.issue_card(history=2)
     items = card.answer["keyManagement"]
