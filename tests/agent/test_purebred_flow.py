@@ -96,6 +96,7 @@ async def world(pki: LabPKI, clock: ManualClock, rand: Randomness) -> AsyncItera
             agent_user = await issue_card(
                 transport,
                 pb.ca_url,
+                admin_token=pb.admin_token,
                 name="Agent Smith",
                 upn=AGENT_UPN,
                 email=AGENT_UPN,
@@ -103,7 +104,13 @@ async def world(pki: LabPKI, clock: ManualClock, rand: Randomness) -> AsyncItera
                 key_history=0,
             )
             user = await issue_card(
-                transport, pb.ca_url, name="Alice Smith", upn=UPN, email=UPN, pin="123456"
+                transport,
+                pb.ca_url,
+                admin_token=pb.admin_token,
+                name="Alice Smith",
+                upn=UPN,
+                email=UPN,
+                pin="123456",
             )
             agent = RegistrationAgent(agent_user, pb.servers.console_url, transport)
             yield World(pb, transport, agent, user, workstation)
@@ -135,10 +142,12 @@ async def test_ios_supervised_hooks_end_to_end(world: World) -> None:
 
     activation = await client.activate(ctx, code)
     assert activation.requests == ("pivAuthentication", "digitalSignature", "keyManagement")
+    app = PurebredApp.on(device)
+    url = world.pb.servers.device_url
     issued = {}
     for kind in ("pivAuthentication", "digitalSignature"):
         key = generate_key(device.platform.device_key)
-        certs = await client.simple_enroll(ctx, activation, kind, csr_for(key))
+        certs = await app.submit_csr(world.transport, url, as_app(activation), kind, csr_for(key))
         [leaf] = [c for c in certs if c.public_key() == key.public_key()]
         issued[kind] = leaf
     san = issued["pivAuthentication"].extensions.get_extension_for_class(
@@ -149,10 +158,13 @@ async def test_ios_supervised_hooks_end_to_end(world: World) -> None:
         x509.UniformResourceIdentifier
     )
 
-    history = await client.key_history(ctx, activation, "cp-chosen-password")
+    otp = await client.user_code(ctx, "key-management")
+    current = await app.user_key_management(world.transport, url, as_app(activation), otp)
+    otp = await client.user_code(ctx, "recover")
+    earlier = await app.recover(world.transport, url, as_app(activation), otp)
     card_km = [c.serial_number for c in world.user.card.key_management_history()]
-    assert [kc.cert.serial_number for kc, _ in history] == card_km  # newest first
-    assert [current for _, current in history] == [True, False, False]
+    assert [h.item.cert.serial_number for h in current + earlier] == card_km  # newest first
+    assert [h.current for h in current + earlier] == [True, False, False]
     # Four codes were used: two from the agent, two the user generated on the portal.
     used = sorted((o.step.value, o.issued_by.split(":")[0]) for o in world.pb.service.otps)
     assert used == [
