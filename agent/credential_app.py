@@ -14,9 +14,9 @@ the current state, so a device loaded from disk resumes exactly where it stopped
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from trust_store.errors import TrustStoreError
 
@@ -40,6 +40,7 @@ from .retry import Attempts, RetryPolicy, Sleep
 from .user import User, Workstation
 
 Narrator = Callable[[Device, str], None]
+T = TypeVar("T")
 
 #: What a defect of the agent itself raises; recorded as `agent-internal-error`, never raised
 #: out of `sync()` (a report must say what happened to every device).
@@ -82,7 +83,7 @@ class CredentialApp:
     async def _sync(self, user: User, workstation: Workstation, steps: int | None) -> State:
         dev = self.device
         try:
-            await self.intune.enroll(dev)
+            await self._retrying(lambda: self.intune.enroll(dev))
             ci = await self._checkin()
             self.apply_policies(ci, derived=False)
             if dev.machine.state is State.COMPLETE:
@@ -136,7 +137,7 @@ class CredentialApp:
         return await self.sync(user, workstation, steps=steps)
 
     async def _checkin(self) -> CheckIn:
-        ci = await self.intune.checkin(self.device)
+        ci = await self._retrying(lambda: self.intune.checkin(self.device))
         self.last_checkin = ci
         for note in ci.notifications:
             self.device.notifications.append(note)
@@ -205,12 +206,16 @@ class CredentialApp:
     ) -> None:
         """Run one step; a transient failure is tried again after a backoff, within the
         policy's tries and deadline (every step is idempotent: it may run again)."""
+        await self._retrying(lambda: step(self, issuer, ctx, settings))
+
+    async def _retrying(self, call: Callable[[], Awaitable[T]]) -> T:
+        """`call()`, tried again after a backoff while it fails transiently (within the
+        policy's tries and deadline); the last error when it gives up."""
         dev = self.device
         attempts = Attempts(self.retry, dev.clock, dev.rand, dev.clock.now())
         while True:
             try:
-                await step(self, issuer, ctx, settings)
-                return
+                return await call()
             except ServiceError as e:
                 delay = attempts.next_delay(e)
                 if delay is None:

@@ -303,7 +303,7 @@ async def test_rekey_interrupted_after_the_issuer_answered_resumes(
         assert new.cert.serial_number != auth.cert.serial_number
         assert issuing.status(new.cert.serial_number) is CertStatus.GOOD
         # Nothing was issued twice: two derived PIV Authentication certificates in all.
-        piv = [r for r in issuing.issued.values() if r.profile == "derived-piv-auth"]
+        piv = [r for r in issuing.issued.values() if r.profile == "derived-piv-authentication"]
         assert len(piv) == 2, [r.profile for r in issuing.issued.values()]
         # And the next sync asks nothing more.
         again = await rekey_if_due(reloaded, lab.transport, lab.directory)
