@@ -44,7 +44,11 @@ ENROLL_FIELDS: tuple[Field, ...] = (
     Choice(name="platform", required=True, values=tuple(p.value for p in Platform)),
     Text(name="osVersion", max_length=64),
     Text(name="model", max_length=256),
-    Text(name="enrollmentType", max_length=64, description="Graph deviceEnrollmentType"),
+    Choice(
+        name="enrollmentType",
+        values=("", *ENROLLMENT_TYPES),
+        description="Graph deviceEnrollmentType (empty or absent: the platform's usual one)",
+    ),
     Text(
         name="hardwareId",
         max_length=128,
@@ -63,8 +67,8 @@ CREDENTIAL_FIELDS: tuple[Field, ...] = (
         pattern_means="40 or 64 hexadecimal digits",
         description="SHA-1 or SHA-256, hex",
     ),
-    Text(name="notBefore", required=True, max_length=64, description="RFC 3339, with offset"),
-    Text(name="notAfter", required=True, max_length=64, description="RFC 3339, with offset"),
+    Text(name="notBefore", required=True, max_length=64, format="date-time"),
+    Text(name="notAfter", required=True, max_length=64, format="date-time"),
     Text(name="settingsId", required=True, max_length=64),
 )
 STATUS_FIELDS: tuple[Field, ...] = (
@@ -92,10 +96,6 @@ def parse_enroll(body: Mapping[str, Any], *, strict: bool = False) -> Enrollment
     v = read_fields(ENROLL_FIELDS, body)
     platform = Platform(v["platform"])
     etype = v.get("enrollmentType") or TRAITS[platform].default_enrollment_type
-    if etype not in ENROLLMENT_TYPES:
-        raise field_error(
-            "enrollmentType", f"unknown value {etype!r}", allowed=list(ENROLLMENT_TYPES)
-        )
     return Enrollment(
         v["deviceName"],
         v["upn"],

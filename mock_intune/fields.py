@@ -37,10 +37,22 @@ class Field:
         return {}
 
     def schema(self) -> JsonObject:
+        """The field's JSON Schema; an optional field may also be null (`read_fields`: null
+        clears it)."""
         s = self.json_schema()
+        if not self.required:
+            _allow_null(s)
         if self.description:
             s["description"] = self.description
         return s
+
+
+def _allow_null(s: JsonObject) -> None:
+    kind = s.get("type")
+    if isinstance(kind, str):
+        s["type"] = [kind, "null"]
+    if "enum" in s and None not in s["enum"]:
+        s["enum"] = [*s["enum"], None]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -55,6 +67,8 @@ class Text(Field):
     pattern: str | None = None
     #: What a value that does not match `pattern` must be ("a user principal name").
     pattern_means: str = ""
+    #: The JSON Schema `format` (the reader checks it, e.g. `date-time`).
+    format: str | None = None
 
     def check(self, value: Any, path: str) -> Any:
         if not isinstance(value, str):
@@ -79,6 +93,8 @@ class Text(Field):
             s["pattern"] = self.pattern
         elif self.line:
             s["pattern"] = LINE_PATTERN
+        if self.format is not None:
+            s["format"] = self.format
         return s
 
 
@@ -116,6 +132,8 @@ class Integer(Field):
     maximum: int = 2**31 - 1
 
     def check(self, value: Any, path: str) -> Any:
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)  # JSON does not tell 5.0 from 5 (nor does JSON Schema)
         if isinstance(value, bool) or not isinstance(value, int):
             raise field_error(path, "must be an integer")
         if not self.minimum <= value <= self.maximum:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from servicekit.faults import MAX_LATENCY_MS
+from servicekit.openapi import FAULT_PLAN_SCHEMA
 
 from .assignments import ASSIGNMENT_TYPE, FILTER_TYPES, INTENTS, TARGET_TYPES
 from .derived_credentials import settings_schema
@@ -154,9 +154,5 @@ def schemas() -> dict[str, Any]:
                               "sentDateTime": TIME, "deviceId": STR}),
         "HistoryEntry": _obj({"at": TIME, "method": STR, "path": STR,
                               "status": {"type": "integer"}, "client_cert": {"type": "boolean"}}),
-        "FaultPlan": _obj({"latencyMs": {"type": "integer", "minimum": 0,
-                                         "maximum": MAX_LATENCY_MS},
-                           "errorRate": {"type": "number", "minimum": 0, "maximum": 1},
-                           "dropRate": {"type": "number", "minimum": 0, "maximum": 1},
-                           "paths": ARRAY_OF_STR}),
+        "FaultPlan": FAULT_PLAN_SCHEMA,
     }  # fmt: skip

@@ -4,28 +4,43 @@ from __future__ import annotations
 
 from typing import Any
 
-from servicekit.faults import MAX_LATENCY_MS
+from servicekit import openapi as kit_openapi
+from servicekit.text import EMAIL_PATTERN, LINE_PATTERN, MAX_EMAIL, UPN_PATTERN
 from trust_store.problems import PROBLEM_JSON
 
 Json = dict[str, Any]
 
-PROBLEM_SCHEMA: Json = {
-    "type": "object",
-    "description": "RFC 9457 problem document; type is urn:dcemu:problem:<kind>",
-    "required": ["type", "title", "status"],
-    "properties": {
-        "type": {"type": "string"},
-        "title": {"type": "string"},
-        "status": {"type": "integer"},
-        "detail": {"type": "string"},
-        "instance": {"type": "string"},
-    },
-}
+PROBLEM_SCHEMA = kit_openapi.PROBLEM_SCHEMA
 
 STRING: Json = {"type": "string"}
 B64: Json = {"type": "string", "contentEncoding": "base64"}
 PEM: Json = {"type": "string", "description": "PEM text"}
 TIME: Json = {"type": "string", "format": "date-time"}
+#: A DER body sent as bytes (OCSP requests).
+DER: Json = {"type": "string", "format": "binary"}
+
+
+def text(max_len: int, **more: Any) -> Json:
+    """A non-empty string of at most `max_len` characters (`wire.get_str`)."""
+    return {"type": "string", "minLength": 1, "maxLength": max_len, **more}
+
+
+def nullable(schema: Json) -> Json:
+    """`schema`, or null (an optional field a reader treats as absent when null)."""
+    kind = schema.get("type")
+    return {**schema, "type": [kind, "null"]} if isinstance(kind, str) else schema
+
+
+#: One line of printable text (`servicekit.text.line_problem`).
+def line(max_len: int) -> Json:
+    return text(max_len, pattern=LINE_PATTERN)
+
+
+UPN: Json = text(256, pattern=UPN_PATTERN)
+EMAIL: Json = text(MAX_EMAIL, pattern=EMAIL_PATTERN)
+#: A certificate's common name: one line of at most 64 characters (and 64 UTF-8 bytes, which a
+#: schema cannot say).
+COMMON_NAME: Json = {**line(64), "description": "at most 64 characters and 64 bytes in UTF-8"}
 
 
 def obj(required: list[str] | None = None, **properties: Json) -> Json:
@@ -43,10 +58,11 @@ def json_body(schema: Json) -> Json:
     return {"required": True, "content": {"application/json": {"schema": schema}}}
 
 
-def raw_body(media_type: str, description: str) -> Json:
+def raw_body(media_type: str, description: str, schema: Json | None = None) -> Json:
+    """A body of `media_type` (text unless `schema` says otherwise, e.g. `DER`)."""
     return {
         "required": True,
-        "content": {media_type: {"schema": {"type": "string", "description": description}}},
+        "content": {media_type: {"schema": {**(schema or STRING), "description": description}}},
     }
 
 
@@ -99,45 +115,8 @@ def operation(
     return op
 
 
-_FAULTS = obj(
-    latencyMs={"type": "integer", "minimum": 0, "maximum": MAX_LATENCY_MS},
-    errorRate={"type": "number", "minimum": 0, "maximum": 1},
-    dropRate={"type": "number", "minimum": 0, "maximum": 1},
-    paths=array(STRING),
-)
-
 #: What `servicekit.webapp.base_app` adds to every server: its OpenAPI and the admin sub-app.
-SHARED_PATHS: dict[str, dict[str, Json]] = {
-    "/openapi.json": {"get": operation("This document", {"200": json_answer("OpenAPI 3.1", {})})},
-    "/admin/history": {
-        "get": operation(
-            "Recent requests (method, path, status, client certificate)",
-            {"200": json_answer("history", obj(["requests"], requests=array(obj())))},
-            tags=("admin",),
-        )
-    },
-    "/admin/faults": {
-        "get": operation(
-            "The fault plan", {"200": json_answer("fault plan", _FAULTS)}, tags=("admin",)
-        ),
-        "put": operation(
-            "Replace the fault plan (latency, error rate, drop rate, paths)",
-            {"200": json_answer("fault plan", _FAULTS), **problems((400, "malformed"))},
-            body=json_body(_FAULTS),
-            tags=("admin",),
-        ),
-    },
-    "/admin/reset": {
-        "post": operation(
-            "Forget faults, history and state", {"204": {"description": "reset"}}, tags=("admin",)
-        )
-    },
-    "/admin/time": {
-        "get": operation(
-            "The lab clock", {"200": json_answer("now", obj(["now"], now=TIME))}, tags=("admin",)
-        )
-    },
-}
+SHARED_PATHS = kit_openapi.SHARED_PATHS
 
 
 def document(
@@ -146,7 +125,7 @@ def document(
     return {
         "openapi": "3.1.0",
         "info": {"title": title, "version": "1", "description": description},
-        "paths": {**SHARED_PATHS, **paths},
+        "paths": {**kit_openapi.shared_paths(), **paths},
         "components": {"schemas": {"Problem": PROBLEM_SCHEMA}, "securitySchemes": schemes},
     }
 

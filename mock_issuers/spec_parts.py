@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from .openapi import (
     B64,
     BODY_PROBLEMS,
+    DER,
     STRING,
     TIME,
     Json,
@@ -21,7 +22,9 @@ from .openapi import (
     problems,
     raw_answer,
     raw_body,
+    text,
 )
+from .revocation import REVOCATION_REASONS
 
 if TYPE_CHECKING:
     from .issuer.base import Product
@@ -31,10 +34,10 @@ CERTS_ONLY = "application/pkcs7-mime; smime-type=certs-only"
 #: The device as it describes itself when it activates or pre-enrolls.
 DEVICE = obj(
     ["id", "platform", "osVersion", "model"],
-    id=STRING,
-    platform=STRING,
-    osVersion=STRING,
-    model=STRING,
+    id=text(256),
+    platform=text(64),
+    osVersion=text(64),
+    model=text(128),
 )
 
 #: Who signed in with a PIV card (a portal's user, Purebred's agent), as the card says.
@@ -68,15 +71,22 @@ def key_items(description: str) -> Json:
     return json_answer(description, obj(["items"], items=array(KEY_ITEM)))
 
 
+#: The body of a revocation: an RFC 5280 reason name (unspecified when absent or null).
+REVOCATION = obj(reason={"enum": [*sorted(REVOCATION_REASONS), None]})
+
+
 def revoke_operation(summary: str) -> Json:
-    """A lab-control revocation (of an enrollment's or a card's certificates)."""
+    """A lab-control revocation (of an enrollment's or a card's certificates); the body is
+    optional."""
+    body = json_body(REVOCATION)
+    body["required"] = False
     return operation(
         summary,
         {
             "200": json_answer("revoked serials", obj(["revoked"], revoked=array(STRING))),
             **problems(*BODY_PROBLEMS, (404, "not-found")),
         },
-        body=json_body(obj(reason=STRING)),
+        body=body,
         tags=("admin",),
     )
 
@@ -91,7 +101,7 @@ def status_paths(certificates: str, ca: str) -> dict[str, dict[str, Json]]:
                     "200": raw_answer("application/ocsp-response", "DER OCSP response"),
                     **problems(*BODY_PROBLEMS),
                 },
-                body=raw_body("application/ocsp-request", "DER OCSP request"),
+                body=raw_body("application/ocsp-request", "DER OCSP request", DER),
             )
         },
         "/crl": {
@@ -128,7 +138,7 @@ def est_paths(
                         (503, "card-status-unavailable"),
                     ),
                 },
-                body=raw_body("application/pkcs10", "base64 DER PKCS#10"),
+                body=raw_body("application/pkcs10", "base64 DER PKCS#10", B64),
                 security="bearer",
                 tags=("device",),
             )

@@ -73,6 +73,8 @@ def get_obj(body: dict[str, Any], name: str) -> dict[str, Any]:
 
 def get_int(body: dict[str, Any], name: str, default: int, lo: int, hi: int) -> int:
     value = body.get(name, default)
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)  # JSON does not tell 2.0 from 2 (nor does JSON Schema)
     if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
         raise BadRequest(f"field {name!r} must be an integer from {lo} to {hi}")
     return value

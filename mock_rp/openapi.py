@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from servicekit.openapi import PROBLEM_SCHEMA, shared_paths
 from trust_store.problems import PROBLEM_JSON
 
 Json = dict[str, Any]
@@ -43,12 +44,6 @@ WHOAMI: Json = {
 }
 
 
-def _admin(summary: str, method: str = "get") -> Json:
-    return {
-        method: {"summary": summary, "tags": ["admin"], "responses": {"200": {"description": "ok"}}}
-    }
-
-
 def openapi_document(name: str) -> Json:
     return {
         "openapi": "3.1.0",
@@ -78,16 +73,7 @@ def openapi_document(name: str) -> Json:
                     },
                 }
             },
-            "/openapi.json": {
-                "get": {"summary": "This document", "responses": {"200": _json("OpenAPI", {})}}
-            },
-            "/admin/history": _admin("Recent requests (method, path, status, client certificate)"),
-            "/admin/faults": {
-                **_admin("The fault plan"),
-                **_admin("Replace the fault plan", "put"),
-            },
-            "/admin/reset": _admin("Clear history and faults", "post"),
-            "/admin/time": _admin("The lab clock"),
+            **shared_paths(),
         },
         "components": {
             "securitySchemes": {
@@ -98,18 +84,7 @@ def openapi_document(name: str) -> Json:
                 }
             },
             "schemas": {
-                "Problem": {
-                    "type": "object",
-                    "description": "RFC 9457 problem document; type is urn:dcemu:problem:<kind>",
-                    "required": ["type", "title", "status"],
-                    "properties": {
-                        "type": _STRING,
-                        "title": _STRING,
-                        "status": {"type": "integer"},
-                        "detail": _STRING,
-                        "instance": _STRING,
-                    },
-                },
+                "Problem": PROBLEM_SCHEMA,
                 "WhoAmI": WHOAMI,
             },
         },

@@ -8,8 +8,9 @@ Refused (`JsonRefused`, which `servicekit.problems.json_object` answers as 400 `
 - nesting deeper than `MAX_DEPTH` arrays and objects (the C parser recurses, so 10,000 levels
   used to end in a `RecursionError` and a 500);
 - `NaN`, `Infinity` and `-Infinity` (not JSON, though Python writes and reads them), numbers
-  that overflow a double (`1e999` would read as infinity) and integers outside the signed 64-bit
-  range (no field of any server holds one, and `float(n)` of a larger one overflows);
+  that overflow a double (`1e999` would read as infinity) and integers of more digits than
+  Python converts (`sys.get_int_max_str_digits()`, 4300); every field that holds a number
+  bounds it, so a large integer in an unknown property is kept, as unknown properties are;
 - lone UTF-16 surrogates in any string or key (`"\\ud800"` is valid JSON text but cannot be
   encoded again: a name, password or UPN holding one broke `.encode()` deep in a handler).
 
@@ -25,9 +26,6 @@ from typing import Any
 
 #: Arrays and objects nested inside one another; the top-level value is depth 1.
 MAX_DEPTH = 32
-#: Integers are refused beyond the signed 64-bit range.
-MAX_INT = 2**63 - 1
-MIN_INT = -(2**63)
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
@@ -46,9 +44,7 @@ def loads(raw: bytes | str) -> Any:
     else:
         text = raw
     try:
-        value = json.loads(
-            text, parse_constant=_constant, parse_float=_finite_float, parse_int=_int64
-        )
+        value = json.loads(text, parse_constant=_constant, parse_float=_finite_float)
     except RecursionError:
         raise JsonRefused(f"body is nested deeper than {MAX_DEPTH} arrays or objects") from None
     except JsonRefused:
@@ -101,13 +97,4 @@ def _finite_float(text: str) -> float:
     value = float(text)
     if not math.isfinite(value):
         raise JsonRefused(f"number {text[:40]} is too large")
-    return value
-
-
-def _int64(text: str) -> int:
-    if len(text.lstrip("-")) > 19:
-        raise JsonRefused(f"integer {text[:40]}... is outside the signed 64-bit range")
-    value = int(text)
-    if not MIN_INT <= value <= MAX_INT:
-        raise JsonRefused(f"integer {text} is outside the signed 64-bit range")
     return value

@@ -31,6 +31,7 @@ from trust_store.randomness import Randomness
 from .auth import ADMIN_PREFIX, Middleware, admin_guard, is_under, new_secret
 from .env import EnvReader
 from .faults import FaultPlan
+from .openapi import absolute_flow_urls, declare_path_parameters
 from .problems import BadRequest, Handler, problem_middleware, read_json
 
 DEFAULT_BODY_LIMIT = 64 * 1024
@@ -207,7 +208,9 @@ def base_app(
 
 
 async def _openapi(request: web.Request) -> web.Response:
-    return web.json_response(secured_document(request.app[SERVER_STATE].openapi))
+    served = secured_document(request.app[SERVER_STATE].openapi)
+    served = absolute_flow_urls(served, str(request.url.origin()))
+    return web.json_response(declare_path_parameters(served))
 
 
 #: The security scheme of the lab controls in every server's OpenAPI document.

@@ -3,31 +3,37 @@
 from __future__ import annotations
 
 from ..openapi import (
-    B64,
     BODY_PROBLEMS,
+    COMMON_NAME,
+    EMAIL,
     MUTUAL_TLS,
     PEM,
-    STRING,
+    UPN,
     Json,
     array,
     document,
     json_answer,
     json_body,
+    nullable,
     obj,
     operation,
     problems,
     raw_answer,
+    text,
 )
 from ..spec_parts import KEY_ITEM, key_items, revoke_operation, status_paths
+from .cards import MAX_PASSWORD
 
 _CARD_REQUEST = obj(
     ["user", "csrs", "p12Password"],
-    user=obj(["name", "upn"], name=STRING, upn=STRING, email=STRING),
+    user=obj(["name", "upn"], name=COMMON_NAME, upn=UPN, email=nullable(EMAIL)),
     csrs=obj(
-        ["pivAuthentication", "digitalSignature"], pivAuthentication=B64, digitalSignature=B64
+        ["pivAuthentication", "digitalSignature"],
+        pivAuthentication=text(16384, contentEncoding="base64"),
+        digitalSignature=text(16384, contentEncoding="base64"),
     ),
     keyManagementHistory={"type": "integer", "minimum": 0, "maximum": 5, "default": 2},
-    p12Password=STRING,
+    p12Password=text(MAX_PASSWORD),
 )
 _CARD = obj(
     ["cardUuid", "puk", "certificates", "keyManagement", "chain"],
@@ -73,7 +79,7 @@ def openapi_document() -> Json:
                         (404, "not-found"),
                     ),
                 },
-                body=json_body(obj(["password"], password=STRING)),
+                body=json_body(obj(["password"], password=text(MAX_PASSWORD))),
                 security="mutualTLS",
             )
         },

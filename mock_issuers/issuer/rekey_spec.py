@@ -6,17 +6,22 @@ from __future__ import annotations
 from ..openapi import (
     B64,
     BODY_PROBLEMS,
+    COMMON_NAME,
+    EMAIL,
     STRING,
     TIME,
     Json,
     array,
     json_answer,
     json_body,
+    nullable,
     obj,
     operation,
     problems,
+    text,
 )
 from .base import Issuer
+from .reissue import MAX_CSR_B64
 
 _CREDENTIAL_REFUSALS = (
     (401, "credential-required"),
@@ -40,6 +45,10 @@ def rekey_paths(issuer: Issuer) -> dict[str, dict[str, Json]]:
     )
     # One base64 DER value per product kind: the CSRs asked with, the certificates answered.
     per_kind = obj(kinds, **{k: B64 for k in kinds})
+    csrs = {
+        **obj(kinds, **{k: text(MAX_CSR_B64, contentEncoding="base64") for k in kinds}),
+        "additionalProperties": False,
+    }
     answer = obj(
         ["enrollment", "reason", "certificates", "revoked"],
         enrollment=STRING,
@@ -83,7 +92,7 @@ def rekey_paths(issuer: Issuer) -> dict[str, dict[str, Json]]:
                         (503, "card-status-unavailable"),
                     ),
                 },
-                body=json_body(obj(["csrs"], csrs=per_kind)),
+                body=json_body(obj(["csrs"], csrs=csrs)),
                 security="mutualTLS",
                 tags=("device",),
             )
@@ -96,7 +105,15 @@ def rekey_paths(issuer: Issuer) -> dict[str, dict[str, Json]]:
                     "200": json_answer("person", person),
                     **problems(*BODY_PROBLEMS, (404, "not-found")),
                 },
-                body=json_body(obj(name=STRING, email=STRING)),
+                body=json_body(
+                    {
+                        **obj(name=nullable(COMMON_NAME), email=nullable(EMAIL)),
+                        "anyOf": [
+                            {"required": ["name"], "properties": {"name": {"type": "string"}}},
+                            {"required": ["email"], "properties": {"email": {"type": "string"}}},
+                        ],
+                    }
+                ),
                 tags=("admin",),
             )
         },

@@ -12,10 +12,12 @@ from ..openapi import (
     document,
     json_answer,
     json_body,
+    nullable,
     obj,
     operation,
     problems,
     raw_answer,
+    text,
 )
 from ..spec_parts import (
     CARD_SIGN_IN,
@@ -127,9 +129,9 @@ def _device(issuer: Issuer) -> dict[str, dict[str, Json]]:
                 body=json_body(
                     obj(
                         activation_required,
-                        token=STRING,
-                        password=STRING,
-                        upn=STRING,
+                        token=text(256),
+                        password=text(64) if issuer.password_required else nullable(text(64)),
+                        upn=text(256),
                         device=DEVICE,
                     )
                 ),
@@ -154,7 +156,7 @@ def _device(issuer: Issuer) -> dict[str, dict[str, Json]]:
                         (503, "unavailable"),
                     ),
                 },
-                body=json_body(obj(["password"], password=STRING)),
+                body=json_body(obj(["password"], password=text(256))),
                 security="bearer",
                 tags=("device",),
             )

@@ -8,6 +8,7 @@ from ..openapi import (
     MUTUAL_TLS,
     STRING,
     TIME,
+    UPN,
     Json,
     array,
     document,
@@ -16,6 +17,7 @@ from ..openapi import (
     obj,
     operation,
     problems,
+    text,
 )
 from ..spec_parts import (
     CARD_SIGN_IN,
@@ -27,9 +29,13 @@ from ..spec_parts import (
     revoke_operation,
     status_paths,
 )
+from .console_routes import MAX_PEM
+from .device_routes import MAX_NONCE, MAX_OTP
 from .issuer import PurebredIssuer
 from .otps import AGENT_STEPS, USER_STEPS
 
+#: A card UUID as the agent registry reads one (8-4-4-4-12 hexadecimal digits).
+UUID = "^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$"
 _OTP_PROBLEMS = (
     (403, "otp-invalid, otp-step-mismatch, otp-user-mismatch"),
     (409, "otp-used"),
@@ -99,7 +105,7 @@ def _console() -> dict[str, dict[str, Json]]:
                         (503, "card-status-unavailable"),
                     ),
                 },
-                body=json_body(obj(["certificate"], certificate=STRING)),
+                body=json_body(obj(["certificate"], certificate=text(MAX_PEM))),
                 security="bearer",
                 tags=("console",),
             )
@@ -157,7 +163,7 @@ def _console() -> dict[str, dict[str, Json]]:
                         (410, "pre-enrollment-expired"),
                     ),
                 },
-                body=json_body(obj(["fingerprint"], fingerprint=STRING)),
+                body=json_body(obj(["fingerprint"], fingerprint=text(64))),
                 security="bearer",
                 tags=("console",),
             )
@@ -207,19 +213,42 @@ def _admin() -> dict[str, dict[str, Json]]:
                     "201": json_answer("agent", obj(["agent"], agent=STRING)),
                     **problems(*BODY_PROBLEMS),
                 },
-                body=json_body(obj(upn=STRING, cardUuid=STRING)),
+                body=json_body(
+                    {
+                        "oneOf": [
+                            obj(["upn"], upn=UPN),
+                            obj(["cardUuid"], cardUuid={"type": "string", "pattern": UUID}),
+                        ]
+                    }
+                ),
                 tags=("admin",),
             ),
         },
         "/admin/agents/{entry}": {
-            "delete": operation(
-                "De-register an agent (their console sessions end)",
-                {
-                    "204": {"description": "removed"},
-                    **problems((400, "malformed"), (404, "not-found")),
-                },
-                tags=("admin",),
-            )
+            "delete": {
+                **operation(
+                    "De-register an agent (their console sessions end)",
+                    {
+                        "204": {"description": "removed"},
+                        **problems((400, "malformed"), (404, "not-found")),
+                    },
+                    tags=("admin",),
+                ),
+                "parameters": [
+                    {
+                        "name": "entry",
+                        "in": "path",
+                        "required": True,
+                        "description": "a registered UPN or card UUID",
+                        "schema": {
+                            "anyOf": [
+                                {"type": "string", "pattern": UUID},
+                                UPN,
+                            ]
+                        },
+                    }
+                ],
+            }
         },
         "/admin/enrollments/{id}/revoke": {"post": revoke},
         "/admin/cards/{uuid}/revoke": {"post": revoke},
@@ -248,7 +277,7 @@ def device_document() -> Json:
             (503, "unavailable"),
         ),
     }
-    key_body = json_body(obj(["otp", "password"], otp=STRING, password=STRING))
+    key_body = json_body(obj(["otp", "password"], otp=text(MAX_OTP), password=text(256)))
     paths: dict[str, dict[str, Json]] = {
         "/device/v1/pre-enroll": {
             "post": operation(
@@ -270,10 +299,10 @@ def device_document() -> Json:
                 body=json_body(
                     obj(
                         ["otp", "upn", "device", "nonce"],
-                        otp=STRING,
-                        upn=STRING,
+                        otp=text(MAX_OTP),
+                        upn=text(256),
                         device=DEVICE,
-                        nonce=STRING,
+                        nonce=text(MAX_NONCE),
                     )
                 ),
                 tags=("device",),
@@ -296,9 +325,9 @@ def device_document() -> Json:
                 body=json_body(
                     obj(
                         ["otp", "preEnrollment", "nonce"],
-                        otp=STRING,
-                        preEnrollment=STRING,
-                        nonce=STRING,
+                        otp=text(MAX_OTP),
+                        preEnrollment=text(64),
+                        nonce=text(MAX_NONCE),
                     )
                 ),
                 tags=("device",),

@@ -226,7 +226,9 @@ def test_credentials_not_given_come_from_the_seeded_randomness(clock: ManualCloc
 async def test_the_document_describes_the_flow(intune: Intune) -> None:
     doc = await intune.call("GET", "/openapi.json")
     flow = doc["components"]["securitySchemes"]["graphClientCredentials"]["flows"]
-    assert flow["clientCredentials"]["tokenUrl"] == intune.graph_app.token_path
+    # Absolute, as OpenAPI 3.1 requires: the server's own origin and the token path.
+    token_url = flow["clientCredentials"]["tokenUrl"]
+    assert token_url.startswith("http") and token_url.endswith(intune.graph_app.token_path)
     token_op = doc["paths"]["/{tenant}/oauth2/v2.0/token"]["post"]
     assert "application/x-www-form-urlencoded" in token_op["requestBody"]["content"]
     assert "security" not in token_op

@@ -594,10 +594,12 @@ async def test_openapi_describes_the_new_types(intune: Intune) -> None:
     auth = schemas["androidDeviceOwnerDerivedCredentialAuthenticationConfiguration"]
     access = auth["properties"]["silentCertificateAccessDetails"]
     assert access["maxItems"] == 50
+    # Optional, so also null (null clears an optional field).
     assert auth["properties"]["certificateAccessType"]["enum"] == [
         "userApproval",
         "specificApps",
         "unknownFutureValue",
+        None,
     ]
     mail = schemas["iosEasEmailProfileConfiguration"]["properties"]
     assert {

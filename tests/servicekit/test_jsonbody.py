@@ -32,8 +32,6 @@ REFUSED = [
     pytest.param(b'{"a": -Infinity}', id="minus-infinity"),
     pytest.param(b'{"a": 1e999}', id="float-overflow"),
     pytest.param(b'{"a": -1e400}', id="negative-float-overflow"),
-    pytest.param(b'{"a": 9223372036854775808}', id="int-past-int64"),
-    pytest.param(b'{"a": -9223372036854775809}', id="int-below-int64"),
     pytest.param(b'{"a": ' + b"9" * 5000 + b"}", id="int-5000-digits"),
     pytest.param('{"a": "é"}'.encode("latin-1"), id="not-utf8"),
     pytest.param('{"a": 1}'.encode("utf-16"), id="utf16"),
@@ -55,7 +53,7 @@ def test_the_reader_refuses(raw: bytes) -> None:
     "raw",
     [
         b'{"a": "\\ud83d\\ude00"}',  # a surrogate pair is one character
-        b'{"a": 9223372036854775807, "b": -9223372036854775808}',
+        b'{"a": 9223372036854775807, "b": -9223372036854775809, "c": 1' + b"0" * 100 + b"}",
         b'{"a": 1.7976931348623157e308, "b": 5e-324, "c": 1e-400}',
         b"[" * jsonbody.MAX_DEPTH + b"]" * jsonbody.MAX_DEPTH,
         b'{"a": null, "b": [true, false], "c": {"d": "text\\nwith a line break"}}',
