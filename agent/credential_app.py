@@ -214,9 +214,12 @@ class CredentialApp:
         dev = self.device
         attempts = Attempts(self.retry, dev.clock, dev.rand, dev.clock.now())
         while True:
+            revision = dev.revision
             try:
                 return await call()
             except ServiceError as e:
+                if dev.revision != revision:
+                    attempts.progressed()
                 delay = attempts.next_delay(e)
                 if delay is None:
                     raise

@@ -183,13 +183,14 @@ class Device:
         """Write the device's state as one unit: the artifacts first, then the index
         (`device.json`) written to a temporary file and renamed into place, so a crash at any
         moment leaves either the previous state or the new one, never a mix."""
+        self.revision += 1  # counts progress, kept or not (retries reset on progress)
         if self.state_dir is None:
             return
         kek = self.secret("key-encryption").encode()
         for art in self.applied.values():
             write_private(self.state_dir / "artifacts" / art.filename, art.content)
         doc: dict[str, Any] = {
-            "revision": self.revision + 1,
+            "revision": self.revision,
             "spec": asdict(self.spec),
             "mdm": self.mdm,
             "machine": self.machine.to_json(),
@@ -206,7 +207,6 @@ class Device:
             "apps": {k: {"kind": a.kind, **a.to_json(kek)} for k, a in self.apps.items()},
         }
         write_private(self.state_dir / INDEX, json.dumps(doc, indent=1).encode())  # by rename
-        self.revision += 1
 
     @classmethod
     def load(cls, state_dir: Path, clock: Clock, rand: Randomness | None = None) -> Device:

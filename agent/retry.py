@@ -26,8 +26,8 @@ Sleep = Callable[[float], Awaitable[None]]
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    #: Tries of one step, the first included.
-    attempts: int = 6
+    #: Tries of one step in a row without progress, the first included.
+    attempts: int = 8
     #: The first backoff's ceiling, in seconds; doubled at each try up to `cap`.
     base: float = 0.5
     cap: float = 30.0
@@ -54,6 +54,10 @@ class Attempts:
     rand: Randomness
     started: dt.datetime
     made: int = 0
+
+    def progressed(self) -> None:
+        """The last try saved progress (a certificate arrived): its failures start over."""
+        self.made = 0
 
     def next_delay(self, error: ServiceError) -> float | None:
         """The wait before trying again after `error`, or None when the step must give up

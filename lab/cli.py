@@ -14,6 +14,7 @@ from agent.payloads.known_issues import KNOWN_ISSUES, resolve
 
 from .demo import run_demo, select
 from .matrix import DEVICES, issuer_names
+from .serve import ServeOptions, serve_until_stopped
 from .settings import LabSettings, LabSettingsError
 
 #: A numbered step of the demo's narration (`  7. ...`), hidden by --quiet.
@@ -57,11 +58,44 @@ def _parser() -> argparse.ArgumentParser:
         default=[],
         help=f"do not reproduce this documented defect (known: {', '.join(sorted(KNOWN_ISSUES))})",
     )
+    serve = sub.add_parser(
+        "serve",
+        help="run the mock services as long-running HTTPS servers until SIGINT/SIGTERM",
+    )
+    serve.add_argument(
+        "--state-dir",
+        type=Path,
+        help="keep ports, clock, PKI and every service's state here (default: a temporary one)",
+    )
+    serve.add_argument(
+        "--issuer",
+        action="append",
+        choices=issuer_names(),
+        default=[],
+        help="run only this issuer (repeat for more; default: all)",
+    )
+    serve.add_argument("--seed", type=int, help="seed tokens, passwords and identifiers")
     return p
+
+
+def _serve(args: argparse.Namespace) -> int:
+    try:
+        settings = LabSettings.from_env(os.environ, args.issuer or None)
+    except LabSettingsError as e:
+        print(f"dcemu serve: {e}", file=sys.stderr)
+        return 2
+    options = ServeOptions(args.state_dir, tuple(args.issuer), args.seed, settings)
+    try:
+        return asyncio.run(serve_until_stopped(options, lambda t: print(t, flush=True)))
+    except OSError as e:  # a port kept from an earlier run is taken, an address is missing
+        print(f"dcemu serve: cannot start: {e}", file=sys.stderr)
+        return 2
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.command == "serve":
+        return _serve(args)
     if args.command == "demo":
         lines: list[str] = []
 

@@ -22,24 +22,32 @@ from mock_issuers.settings import PublicUrl
 from mock_rp import create_app as create_rp_app
 from mock_rp import server_ssl_context as rp_ssl
 from servicekit.auth import new_secret
+from servicekit.webapp import RUNNER_LIMITS
 from trust_store.clock import Clock
 from trust_store.labpki import LabPKI
 from trust_store.randomness import Randomness
 from trust_store.tls import server_context
 
 from .issuers import IssuerPlugin, ServerKit
+from .ports import PortBook
 from .settings import LabSettings
 
 
 async def serve(
-    app: web.Application, ctx: ssl.SSLContext, host: str = "127.0.0.1"
+    app: web.Application, ctx: ssl.SSLContext | None, host: str = "127.0.0.1", port: int = 0
 ) -> tuple[web.AppRunner, str]:
-    """Run `app` over HTTPS on `host`, port chosen by the kernel; return the runner and base URL."""
-    runner = web.AppRunner(app, access_log=None)
+    """Run `app` on `host` (HTTPS with `ctx`, plain HTTP without), on `port` (0: the kernel
+    chooses), with the servers' parser limits; return the runner and the base URL."""
+    runner = web.AppRunner(app, access_log=None, **RUNNER_LIMITS)
     await runner.setup()
-    await web.TCPSite(runner, host, 0, ssl_context=ctx).start()
-    bound_host, port = runner.addresses[0][:2]
-    return runner, f"https://{bound_host}:{port}"
+    try:
+        await web.TCPSite(runner, host, port, ssl_context=ctx).start()
+    except BaseException:
+        await runner.cleanup()
+        raise
+    bound_host, bound_port = runner.addresses[0][:2]
+    shown = f"[{bound_host}]" if ":" in bound_host else bound_host
+    return runner, f"{'https' if ctx else 'http'}://{shown}:{bound_port}"
 
 
 @dataclass
@@ -57,6 +65,8 @@ class LabServers:
     admin_token: str = field(default="", repr=False)
     #: Mock Intune's Graph API client credentials (set by `start`).
     graph: GraphApp | None = field(default=None, repr=False)
+    #: Where each listener's port is kept (`dcemu serve`); None: ports chosen afresh.
+    ports: PortBook | None = None
     _runners: list[web.AppRunner] = field(default_factory=list)
 
     @property
@@ -70,10 +80,18 @@ class LabServers:
         return {n: p.endpoint.portal_url for n, p in self.issuers.items()}
 
     async def _serve(
-        self, app: web.Application, ctx: ssl.SSLContext, host: str = "127.0.0.1"
+        self,
+        app: web.Application,
+        ctx: ssl.SSLContext | None,
+        host: str = "127.0.0.1",
+        *,
+        name: str,
     ) -> str:
-        runner, url = await serve(app, ctx, host)
+        """Serve one listener, on the port it had before when the lab keeps its ports."""
+        runner, url = await serve(app, ctx, host, self.ports.port(name) if self.ports else 0)
         self._runners.append(runner)
+        if self.ports is not None:
+            self.ports.record(name, runner.addresses[0][1])
         return url
 
     async def start(self, plugins: list[IssuerPlugin]) -> LabServers:
@@ -88,7 +106,9 @@ class LabServers:
         ca_app = create_card_authority_app(
             ca_settings, self.pki, self.clock, self.rand.child("card-authority")
         )
-        self.card_authority_url = await self._serve(ca_app, card_authority_ssl(self.pki))
+        self.card_authority_url = await self._serve(
+            ca_app, card_authority_ssl(self.pki), name="card-authority"
+        )
         ca_url.set(self.card_authority_url)
         kit = ServerKit(self.pki, self.clock, self.rand, ca_url, self._serve, admin_token=token)
         for plugin in plugins:
@@ -98,12 +118,14 @@ class LabServers:
         intune = create_intune_app(intune_settings, self.clock, self.rand.child("intune"))
         self.graph = intune[GRAPH_APP]
         cred = self.pki.server_credential("intune")
-        self.intune_url = await self._serve(intune, server_context(cred.chain, cred.key))
+        self.intune_url = await self._serve(
+            intune, server_context(cred.chain, cred.key), name="intune"
+        )
         rp_settings = dataclasses.replace(
             self.settings.rp, trusted_issuers=tuple(sorted(names)), admin_token=token
         )
         rp = create_rp_app(rp_settings, self.pki, self.clock, self.rand.child("mock-rp"))
-        self.rp_url = await self._serve(rp, rp_ssl(self.pki, rp_settings))
+        self.rp_url = await self._serve(rp, rp_ssl(self.pki, rp_settings), name="relying-party")
         return self
 
     async def stop(self) -> None:

@@ -135,9 +135,10 @@ TAG = "device"
 
 ROUTES = [
     Route("POST", "/device/v1/enroll", enroll, "enrollDevice",
-          "Enroll a device (MDM); the user is created on first sight", TAG,
+          "Enroll a device (MDM); the user is created on first sight; the same hardware "
+          "enrolling again (200) gets its managed device back with a new check-in token", TAG,
           request="EnrollRequest", status=201, response="EnrollResponse",
-          problems=(400, 413, 415)),
+          problems=(400, 413, 415), also=(200,)),
     Route("POST", "/device/v1/checkin", checkin, "checkIn",
           "Report the derived credential held; receive settings, policies, actions and "
           "notifications", TAG, request="CheckinRequest", response="CheckinResponse",

@@ -40,6 +40,8 @@ class Route:
     bearer: bool = False
     #: Problem statuses worth listing besides the default.
     problems: tuple[int, ...] = ()
+    #: Other success statuses with the same body (e.g. 200 for a repeat of a 201).
+    also: tuple[int, ...] = ()
 
 
 def register(app: web.Application, routes: Iterable[Route]) -> None:
@@ -84,6 +86,8 @@ def _operation(r: Route) -> JsonObject:
         else {"content": {PROBLEM: {"schema": _ref("Problem")}}}
     )
     responses: JsonObject = {str(r.status): success}
+    for status in r.also:
+        responses[str(status)] = success
     for status in (401, *r.problems) if graph else r.problems:
         responses[str(status)] = {"description": "error", **error}
     responses["default"] = {

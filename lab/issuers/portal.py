@@ -26,7 +26,7 @@ class PortalIssuerPlugin(IssuerPlugin):
         )
         kit.pki.add_issuer(self.name)
         app = create_app(self.name, settings, kit.pki, kit.clock, kit.rand.child(self.name))
-        url = await kit.serve(app, server_ssl_context(kit.pki, self.name))
+        url = await kit.serve(app, server_ssl_context(kit.pki, self.name), name=self.name)
         settings.public_url.set(url)
         self._endpoint = Endpoint(url, url)
         return self._endpoint

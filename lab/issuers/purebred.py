@@ -66,8 +66,12 @@ class PurebredPlugin(IssuerPlugin):
         kit.pki.add_issuer(self.name)
         apps = server.create_apps(settings, kit.pki, kit.clock, kit.rand.child(self.name))
         host = settings.on_premises_host
-        console = await kit.serve(apps.console, server.console_ssl_context(kit.pki))
-        device = await kit.serve(apps.device, server.device_ssl_context(kit.pki, host), host)
+        console = await kit.serve(
+            apps.console, server.console_ssl_context(kit.pki), name=f"{self.name}-console"
+        )
+        device = await kit.serve(
+            apps.device, server.device_ssl_context(kit.pki, host), host, name=self.name
+        )
         settings.public_url.set(console)
         settings.device_url.set(device)
         self._endpoint = Endpoint(device, console)

@@ -32,7 +32,6 @@ from .base import Issuer
 from .enrollment_index import EnrollmentStore
 from .enrollment_state import DeviceInfo, Enrollment, Event, State
 
-
 #: Longest `Idempotency-Key` accepted (the device's is 32 base64url characters).
 MAX_IDEMPOTENCY_KEY = 128
 

@@ -29,8 +29,8 @@ from trust_store.clock import isoformat
 
 from ..issuer.device_routes import cacerts, simpleenroll
 from ..issuer.enrollment_state import DeviceInfo, Enrollment
-from ..issuer.service import IssuerService
 from ..issuer.keyhistory import recover_key_history
+from ..issuer.service import IssuerService
 from ..wire import bearer_token, get_obj, get_str, read_body
 from .kinds import OtpUserMismatch
 from .otps import OtpStep

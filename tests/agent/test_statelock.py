@@ -27,9 +27,12 @@ def test_a_second_agent_is_refused_and_changes_nothing(
     state = saved_device(tmp_path, clock)
     first, second = Device.load(state, clock), Device.load(state, clock)
     before = (state / INDEX).read_bytes()
-    with first.exclusive(), pytest.raises(DeviceBusyError, match="in use by pid"):
-        with second.exclusive():
-            pass  # pragma: no cover - never entered
+    with (
+        first.exclusive(),
+        pytest.raises(DeviceBusyError, match="in use by pid"),
+        second.exclusive(),
+    ):
+        pass  # pragma: no cover - never entered
     assert (state / INDEX).read_bytes() == before
     with second.exclusive():  # free again once the first agent is done
         pass
@@ -54,9 +57,11 @@ def test_another_process_holding_the_directory_is_named(
     )
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
-        with pytest.raises(DeviceBusyError, match="pid holder"):
-            with Device.load(state, clock).exclusive():
-                pass  # pragma: no cover
+        with (
+            pytest.raises(DeviceBusyError, match="pid holder"),
+            Device.load(state, clock).exclusive(),
+        ):
+            pass  # pragma: no cover
     finally:
         assert holder.stdin is not None and holder.stdout is not None
         holder.stdin.close()
@@ -72,9 +77,8 @@ def test_state_saved_by_another_agent_is_not_overwritten(
     with fresh.exclusive():
         fresh.notifications.append({"channel": "email", "message": "newer"})
         fresh.save()
-    with pytest.raises(DeviceStateChangedError, match="load it again"):
-        with stale.exclusive():
-            pass  # pragma: no cover
+    with pytest.raises(DeviceStateChangedError, match="load it again"), stale.exclusive():
+        pass  # pragma: no cover
     doc = json.loads((state / INDEX).read_text())
     assert doc["notifications"] == [{"channel": "email", "message": "newer"}]
     with Device.load(state, clock).exclusive():

@@ -93,6 +93,8 @@ async def test_no_trusted_root_profile_fails_chain_validation(clock: ManualClock
         assert await enroll(lab, device, user) is State.FAILED
         assert device.machine.failure == {
             "code": "no-trusted-root",
+            "state": "installed",
+            "retryable": False,
             "reason": device.machine.failure["reason"],  # type: ignore[index]
         }
         assert "trusted-root profile" in device.machine.failure["reason"]  # type: ignore[index]
