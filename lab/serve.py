@@ -82,7 +82,12 @@ async def start_lab(options: ServeOptions, echo: Echo = print) -> RunningLab:
     rand = Randomness(options.seed)
     pki = LabPKI.create(clock, rand, names, state_dir)
     servers = LabServers(
-        pki, clock, rand, options.settings, ports=PortBook.open(state_dir / "ports.json")
+        pki,
+        clock,
+        rand,
+        options.settings,
+        ports=PortBook.open(state_dir / "ports.json"),
+        state_dir=state_dir,
     )
     await servers.start(plugins)
     return RunningLab(servers, write_labfile(servers, state_dir), state_dir)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import ssl
+from pathlib import Path
 from dataclasses import dataclass, field
 
 from aiohttp import web
@@ -22,6 +23,7 @@ from mock_issuers.settings import PublicUrl
 from mock_rp import create_app as create_rp_app
 from mock_rp import server_ssl_context as rp_ssl
 from servicekit.auth import new_secret
+from servicekit.storage import Storage, storage_at
 from servicekit.webapp import RUNNER_LIMITS
 from trust_store.clock import Clock
 from trust_store.labpki import LabPKI
@@ -67,7 +69,17 @@ class LabServers:
     graph: GraphApp | None = field(default=None, repr=False)
     #: Where each listener's port is kept (`dcemu serve`); None: ports chosen afresh.
     ports: PortBook | None = None
+    #: Where the services keep their state (`<dir>/<service>.sqlite3`); None: in memory.
+    state_dir: Path | None = None
     _runners: list[web.AppRunner] = field(default_factory=list)
+    _storages: list[Storage] = field(default_factory=list)
+
+    def storage(self, service: str) -> Storage:
+        """The storage of `service` for this run (SQLite under `state_dir`, else memory);
+        closed when the servers stop."""
+        store = storage_at(self.state_dir, service)
+        self._storages.append(store)
+        return store
 
     @property
     def issuer_urls(self) -> dict[str, str]:
@@ -110,7 +122,15 @@ class LabServers:
             ca_app, card_authority_ssl(self.pki), name="card-authority"
         )
         ca_url.set(self.card_authority_url)
-        kit = ServerKit(self.pki, self.clock, self.rand, ca_url, self._serve, admin_token=token)
+        kit = ServerKit(
+            self.pki,
+            self.clock,
+            self.rand,
+            ca_url,
+            self._serve,
+            admin_token=token,
+            storage=self.storage,
+        )
         for plugin in plugins:
             await plugin.start(kit)
             self.issuers[plugin.name] = plugin
@@ -132,3 +152,6 @@ class LabServers:
         for runner in reversed(self._runners):
             await runner.cleanup()
         self._runners.clear()
+        for store in self._storages:
+            store.close()
+        self._storages.clear()

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from agent.device import Device
 from agent.issuers import IssuerClient
 from mock_issuers.settings import PublicUrl
+from servicekit.storage import MemoryStorage, Storage
 from trust_store.clock import Clock
 from trust_store.labpki import LabPKI
 from trust_store.randomness import Randomness
@@ -54,6 +55,9 @@ class ServerKit:
     card_authority_url: PublicUrl
     serve: Callable[..., Awaitable[str]]
     admin_token: str = field(repr=False, kw_only=True)
+    #: The storage of a service of this run, by service name (memory, or SQLite under the
+    #: lab's state directory).
+    storage: Callable[[str], Storage] = field(default=lambda _name: MemoryStorage(), kw_only=True)
 
 
 @dataclass(frozen=True)
