@@ -42,5 +42,9 @@ SHARED_ROUTES = [
           request="FaultPlan", response="FaultPlan", problems=(400, 415)),
     Route("POST", "/admin/reset", _documented_elsewhere, "reset",
           "Clear faults, history and the whole tenant", TAG, status=204),
-    Route("GET", "/admin/time", _documented_elsewhere, "time", "The lab clock's time", TAG),
+    Route("GET", "/admin/time", _documented_elsewhere, "time", "The lab clock's time", TAG,
+          response="Now"),
+    Route("POST", "/admin/time", _documented_elsewhere, "moveTime",
+          "Move the lab clock (every service's): forward by an ISO 8601 duration or to a later "
+          "instant", TAG, request="TimeMove", response="Now", problems=(400, 409, 415)),
 ]  # fmt: skip

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from servicekit.openapi import FAULT_PLAN_SCHEMA
+from servicekit.openapi import FAULT_PLAN_SCHEMA, NOW_SCHEMA, TIME_MOVE_SCHEMA
 
 from .assignments import ASSIGNMENT_TYPE, FILTER_TYPES, INTENTS, TARGET_TYPES
 from .derived_credentials import settings_schema
@@ -155,4 +155,6 @@ def schemas() -> dict[str, Any]:
         "HistoryEntry": _obj({"at": TIME, "method": STR, "path": STR,
                               "status": {"type": "integer"}, "client_cert": {"type": "boolean"}}),
         "FaultPlan": FAULT_PLAN_SCHEMA,
+        "TimeMove": TIME_MOVE_SCHEMA,
+        "Now": NOW_SCHEMA,
     }  # fmt: skip

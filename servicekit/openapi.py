@@ -68,6 +68,29 @@ HISTORY_SCHEMA: Json = {
 }
 
 
+TIME_MOVE_SCHEMA: Json = {
+    "oneOf": [
+        {
+            "type": "object",
+            "required": ["advance"],
+            "additionalProperties": False,
+            "properties": {"advance": {"type": "string", "pattern": "^P", "examples": ["P30D"]}},
+        },
+        {
+            "type": "object",
+            "required": ["set"],
+            "additionalProperties": False,
+            "properties": {"set": {"type": "string", "format": "date-time"}},
+        },
+    ]
+}
+NOW_SCHEMA: Json = {
+    "type": "object",
+    "required": ["now"],
+    "properties": {"now": {"type": "string", "format": "date-time"}},
+}
+
+
 def _problem(description: str) -> Json:
     return {"description": description, "content": {PROBLEM_JSON: {"schema": PROBLEM_REF}}}
 
@@ -115,19 +138,22 @@ SHARED_PATHS: dict[str, dict[str, Json]] = {
         "post": _op("Forget faults, history and state", {"204": {"description": "reset"}})
     },
     "/admin/time": {
-        "get": _op(
-            "The lab clock",
+        "get": _op("The lab clock", {"200": _json("now", NOW_SCHEMA)}),
+        "post": _op(
+            "Move the lab clock, the one clock of every service of the lab: forward by an ISO "
+            "8601 duration (P30D, PT12H, P1DT2H) or to a later instant",
             {
-                "200": _json(
-                    "now",
-                    {
-                        "type": "object",
-                        "required": ["now"],
-                        "properties": {"now": {"type": "string", "format": "date-time"}},
-                    },
-                )
+                "200": _json("now", NOW_SCHEMA),
+                "400": _problem("malformed"),
+                "409": _problem("conflict: this service's clock cannot be moved"),
+                "413": _problem("too-large"),
+                "415": _problem("unsupported-media-type"),
             },
-        )
+            requestBody={
+                "required": True,
+                "content": {"application/json": {"schema": TIME_MOVE_SCHEMA}},
+            },
+        ),
     },
 }
 

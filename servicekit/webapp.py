@@ -25,14 +25,14 @@ from typing import Any, TypedDict
 
 from aiohttp import web
 
-from trust_store.clock import Clock, isoformat
+from trust_store.clock import Clock, MovableClock, isoformat, parse_duration, parse_iso
 from trust_store.randomness import Randomness
 
 from .auth import ADMIN_PREFIX, Middleware, admin_guard, is_under, new_secret
 from .env import EnvReader
 from .faults import FaultPlan
 from .openapi import absolute_flow_urls, declare_path_parameters
-from .problems import BadRequest, Handler, problem_middleware, read_json
+from .problems import BadRequest, Conflict, Handler, problem_middleware, read_json
 
 DEFAULT_BODY_LIMIT = 64 * 1024
 #: Bounds of a server's body limit when it comes from the environment.
@@ -268,9 +268,34 @@ def admin_app(state: ServerState) -> web.Application:
     async def time(_: web.Request) -> web.Response:
         return web.json_response({"now": isoformat(state.clock.now())})
 
+    async def move_time(request: web.Request) -> web.Response:
+        """Move the lab clock (the one clock every service of the lab shares)."""
+        body = await read_json(request)
+        clock = state.clock
+        if not isinstance(clock, MovableClock):
+            raise Conflict("this service's clock follows another one and cannot be moved here")
+        if set(body) == {"advance"} and isinstance(body["advance"], str):
+            try:
+                delta = parse_duration(body["advance"])
+            except ValueError as e:
+                raise BadRequest(str(e)) from e
+            clock.advance(delta)
+        elif set(body) == {"set"} and isinstance(body["set"], str):
+            try:
+                instant = parse_iso(body["set"])
+            except (ValueError, OverflowError) as e:
+                raise BadRequest(f"set: not an RFC 3339 time with an offset: {e}") from e
+            if instant < clock.now():
+                raise BadRequest("set: the lab clock does not go backwards")
+            clock.set(instant)
+        else:
+            raise BadRequest('give {"advance": "<ISO 8601 duration>"} or {"set": "<RFC 3339>"}')
+        return web.json_response({"now": isoformat(clock.now())})
+
     admin.router.add_get("/history", history)
     admin.router.add_get("/faults", get_faults)
     admin.router.add_put("/faults", put_faults)
     admin.router.add_post("/reset", reset)
     admin.router.add_get("/time", time)
+    admin.router.add_post("/time", move_time)
     return admin
