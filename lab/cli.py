@@ -9,10 +9,12 @@ import re
 import sys
 from pathlib import Path
 
-from agent.errors import UnsupportedError
+from agent.errors import ServiceError, UnsupportedError
 from agent.payloads.known_issues import KNOWN_ISSUES, resolve
 
 from .demo import run_demo, select
+from .enroll import EnrollOptions, run_enroll
+from .labfile import LabFileError
 from .matrix import DEVICES, issuer_names
 from .serve import ServeOptions, serve_until_stopped
 from .settings import LabSettings, LabSettingsError
@@ -75,7 +77,50 @@ def _parser() -> argparse.ArgumentParser:
         help="run only this issuer (repeat for more; default: all)",
     )
     serve.add_argument("--seed", type=int, help="seed tokens, passwords and identifiers")
+    enroll = sub.add_parser(
+        "enroll", help="run devices through the whole flow against running services (lab.json)"
+    )
+    enroll.add_argument("--lab", type=Path, required=True, help="the lab.json of the services")
+    enroll.add_argument("--issuer", required=True, choices=issuer_names())
+    enroll.add_argument("--platform", required=True, choices=[d.platform for d in DEVICES])
+    enroll.add_argument("--count", type=int, default=1, help="devices (each its own user)")
+    enroll.add_argument(
+        "--state-dir", type=Path, help="keep every device here; a second run resumes them"
+    )
+    enroll.add_argument("--out", type=Path, help="write report.json here")
+    enroll.add_argument("--seed", type=int, help="seed the devices' tokens and passwords")
+    enroll.add_argument("--concurrency", type=int, default=8, help="devices in flight at once")
     return p
+
+
+def _enroll(args: argparse.Namespace) -> int:
+    if args.count < 1 or args.concurrency < 1:
+        print("dcemu enroll: --count and --concurrency must be at least 1", file=sys.stderr)
+        return 2
+    options = EnrollOptions(
+        args.lab,
+        args.issuer,
+        args.platform,
+        args.count,
+        args.state_dir,
+        args.out,
+        args.seed,
+        args.concurrency,
+    )
+    try:
+        report = asyncio.run(run_enroll(options, lambda t: print(t, flush=True)))
+    except LabFileError as e:
+        print(f"dcemu enroll: {e}", file=sys.stderr)
+        return 2
+    except ServiceError as e:
+        print(f"dcemu enroll: the lab's services refused or are unreachable: {e}", file=sys.stderr)
+        return 2
+    s = report["summary"]
+    print(
+        f"{s['complete']}/{s['devices']} devices complete, {s['retries']} retries, "
+        f"in {s['seconds']} s" + (f"; failures: {s['failures']}" if s["failures"] else "")
+    )
+    return 0 if s["complete"] == s["devices"] else 1
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -96,6 +141,8 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "serve":
         return _serve(args)
+    if args.command == "enroll":
+        return _enroll(args)
     if args.command == "demo":
         lines: list[str] = []
 

@@ -113,9 +113,12 @@ def write_labfile(servers: LabServers, state_dir: Path) -> LabFile:
         RELYING_PARTY: Service(servers.rp_url, "relying-party"),
     }
     for name, plugin in servers.issuers.items():
+        root = trust / f"derived-{name}-root.pem"
+        root.write_bytes(certs_pem([servers.pki.derived[name].root.cert]))
         extra: dict[str, Any] = {
             "intuneIssuer": plugin.intune_issuer,
             "portalUrl": plugin.endpoint.portal_url,
+            "derivedRoot": str(root.relative_to(state_dir)),
         }
         services[name] = Service(plugin.endpoint.device_url, "issuer", extra)
     graph = servers.graph

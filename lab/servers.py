@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import dataclasses
 import ssl
-from pathlib import Path
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from aiohttp import web
 

@@ -15,7 +15,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from agent.credential_app import CredentialApp, Narrator
 from agent.device import Device, DeviceSpec
@@ -25,32 +24,24 @@ from agent.intune import IntuneChannel
 from agent.issuers import IssuerDirectory
 from agent.payloads.known_issues import DEFAULT_KNOWN_ISSUES
 from agent.retry import VirtualSleep
-from agent.user import User, Workstation, issue_card
+from agent.user import User, issue_card
 from mock_intune import GraphApp
 from trust_store.clock import ManualClock
 from trust_store.labpki import LabPKI
 from trust_store.randomness import Randomness
 
+from .flows import obtain
 from .issuers import ISSUER_PLUGINS, IssuerPlugin, plugin_class
+from .issuers.base import StaffContext
 from .servers import LabServers
 from .settings import LabSettings
 from .tenant import TenantAdmin
-from .tenant_profiles import FAMILY, PLAN, Roots, trusted_root
+from .tenant_profiles import PLAN
+from .tenant_setup import TenantSetup, deploy_tenant
 
 
 def _quiet(_d: Device, _m: str) -> None:
     return None
-
-
-@dataclass
-class TenantSetup:
-    settings: dict[str, Any]
-    #: Platform family → profile key (`derived-root`, `wifi`, ...) → the created Graph object.
-    profiles: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
-
-    def profile(self, platform: str, key: str) -> dict[str, Any]:
-        """The profile `key` created for the family of the agent's `platform` name."""
-        return self.profiles[FAMILY[platform]][key]
 
 
 @dataclass
@@ -94,7 +85,7 @@ class Lab:
             await servers.start(plugins)
             lab = cls(clock, rand, pki, servers, transport, state_dir, known_issues)
             for plugin in plugins:
-                await plugin.seat_staff(lab)
+                await plugin.seat_staff(lab.staff)
                 lab.directory.add(plugin.make_client())
             yield lab
         finally:
@@ -105,6 +96,13 @@ class Lab:
     def admin_token(self) -> str:
         """The lab's admin token: every server's `/admin/*` needs it as a bearer token."""
         return self.servers.admin_token
+
+    @property
+    def staff(self) -> StaffContext:
+        """What an issuer's desk staff need (their cards come from this lab's card authority)."""
+        return StaffContext(
+            self.transport, self.servers.card_authority_url, self.admin_token, self.rand
+        )
 
     @property
     def admin_headers(self) -> dict[str, str]:
@@ -150,34 +148,16 @@ class Lab:
             during="reset tenant",
         )
         plugin = self.issuer(issuer)
-        setup = TenantSetup(
-            await admin.set_issuer(
-                plugin.intune_issuer, help_url=help_url or "https://help.corp.example/pivd"
-            )
+        return await deploy_tenant(
+            admin,
+            plugin,
+            self.pki.derived[issuer].root.cert,
+            self.pki.tls_root.cert,
+            families=families,
+            roots=roots,
+            wifi_eap=wifi_eap,
+            help_url=help_url,
         )
-        for family in families:
-            made = setup.profiles.setdefault(family, {})
-            if roots:
-                made["derived-root"] = await admin.add_profile(
-                    trusted_root(
-                        family, f"{plugin.display} derived root", self.pki.derived[issuer].root.cert
-                    )
-                )
-                made["radius-root"] = await admin.add_profile(
-                    trusted_root(family, "RADIUS server root", self.pki.tls_root.cert)
-                )
-            ids = Roots(
-                admin.base,
-                made.get("derived-root", {}).get("id", ""),
-                made.get("radius-root", {}).get("id", ""),
-                wifi_eap,
-            )
-            for key, build in PLAN[family]:
-                body = build(ids)
-                if not roots:
-                    body = {k: v for k, v in body.items() if not k.endswith("@odata.bind")}
-                made[key] = await admin.add_profile(body)
-        return setup
 
     def issuer(self, name: str) -> IssuerPlugin:
         """The running issuer `name` (its plugin: settings, endpoint, staff)."""
@@ -234,15 +214,8 @@ class Lab:
         provider's app (Windows). Issuers that need an app of their own on the device (Purebred)
         have it deployed by Intune as a managed app first. `steps` stops the enrollment after
         that many steps (a later call resumes it)."""
-        self.prepare_device(device, issuer, narrate)
-        workstation = Workstation(self.transport)
         app = self.credential_app(device, narrate)
-        try:
-            if device.platform.intune_requests_credential or device.provider_app:
-                return await app.sync(user, workstation, steps=steps)
-            return await app.install_provider_app(issuer, user, workstation, steps=steps)
-        finally:
-            await workstation.close()
+        return await obtain(app, self.issuer(issuer), user, narrate, steps=steps)
 
     def credential_app(self, device: Device, narrate: Narrator = _quiet) -> CredentialApp:
         return CredentialApp(

@@ -23,18 +23,16 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
 from agent.device import Device
+from agent.http import Transport
 from agent.issuers import IssuerClient
 from mock_issuers.settings import PublicUrl
 from servicekit.storage import MemoryStorage, Storage
 from trust_store.clock import Clock
 from trust_store.labpki import LabPKI
 from trust_store.randomness import Randomness
-
-if TYPE_CHECKING:
-    from ..world import Lab
 
 Narrator = Callable[[Device, str], None]
 
@@ -58,6 +56,21 @@ class ServerKit:
     #: The storage of a service of this run, by service name (memory, or SQLite under the
     #: lab's state directory).
     storage: Callable[[str], Storage] = field(default=lambda _name: MemoryStorage(), kw_only=True)
+
+
+@dataclass(frozen=True)
+class StaffContext:
+    """What seating an issuer's desk needs: a transport, the card authority (which issues the
+    staff their own PIV cards, an admin action), the lab's admin token and a random stream."""
+
+    transport: Transport
+    card_authority_url: str
+    admin_token: str = field(repr=False)
+    rand: Randomness
+
+    @property
+    def admin_headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.admin_token}"}
 
 
 @dataclass(frozen=True)
@@ -130,7 +143,11 @@ class IssuerPlugin:
             raise RuntimeError(f"the {self.name} server has not started")
         return self._endpoint
 
-    async def seat_staff(self, lab: Lab) -> None:
+    def attach(self, endpoint: Endpoint) -> None:
+        """Use an issuer started elsewhere (`dcemu serve`, or a tester's own service)."""
+        self._endpoint = endpoint
+
+    async def seat_staff(self, staff: StaffContext) -> None:
         """People the issuer needs at its desk before devices come (none by default)."""
         return None
 

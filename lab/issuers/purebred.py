@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from agent.issuers import IssuerClient, Purebred
 from agent.purebred import OnPremises, PurebredApp, PurebredSite, RegistrationAgent
@@ -16,12 +17,10 @@ from agent.user import issue_card
 from mock_issuers import purebred as server
 from mock_issuers.settings import PublicUrl
 
-from .base import Endpoint, IssuerPlugin, Narrator, ServerKit, quiet, run_settings
+from .base import Endpoint, IssuerPlugin, Narrator, ServerKit, StaffContext, quiet, run_settings
 
 if TYPE_CHECKING:
     from agent.device import Device
-
-    from ..world import Lab
 
 #: The lab's registration agent (their own PIV card signs in to the console).
 AGENT_UPN = "pb.agent@corp.example"
@@ -77,27 +76,34 @@ class PurebredPlugin(IssuerPlugin):
         self._endpoint = Endpoint(device, console)
         return self._endpoint
 
-    async def seat_staff(self, lab: Lab) -> None:
+    async def seat_staff(self, staff: StaffContext) -> None:
         """Purebred enrolls under supervision: a registration agent with their own PIV card sits
-        at the console for the lab's devices."""
+        at the console for the lab's devices (registered at the server: an admin action)."""
+        console = self.endpoint.portal_url
+        await staff.transport.request(
+            "POST",
+            f"{console}/admin/agents",
+            json={"upn": AGENT_UPN},
+            headers=staff.admin_headers,
+            during="register the Purebred agent",
+        )
         agent_user = await issue_card(
-            lab.transport,
-            lab.servers.card_authority_url,
-            admin_token=lab.admin_token,
+            staff.transport,
+            staff.card_authority_url,
+            admin_token=staff.admin_token,
             name="Purebred Agent",
             upn=AGENT_UPN,
             email=AGENT_UPN,
             pin=AGENT_PIN,
             key_history=0,
-            rand=lab.rand.child(f"user/{AGENT_UPN}"),
+            rand=staff.rand.child(f"user/{AGENT_UPN}"),
         )
-        console = self.endpoint.portal_url
-        self.site = PurebredSite(console, RegistrationAgent(agent_user, console, lab.transport))
+        self.site = PurebredSite(console, RegistrationAgent(agent_user, console, staff.transport))
 
     def prepare_device(self, device: Device, narrate: Narrator = quiet) -> None:
         if not PurebredApp.is_installed(device):
             # The app knows the on-premises address the server answers on.
-            hosts = frozenset({self.settings.on_premises_host})
+            hosts = frozenset({urlsplit(self.endpoint.device_url).hostname or ""})
             PurebredApp.install(device, managed=True, on_premises=OnPremises(hosts))
             narrate(device, "Intune deploys the DISA Purebred app as a managed app")
             device.save()
