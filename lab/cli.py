@@ -90,6 +90,13 @@ def _parser() -> argparse.ArgumentParser:
     enroll.add_argument("--out", type=Path, help="write report.json here")
     enroll.add_argument("--seed", type=int, help="seed the devices' tokens and passwords")
     enroll.add_argument("--concurrency", type=int, default=8, help="devices in flight at once")
+    enroll.add_argument(
+        "--crash-after",
+        type=int,
+        default=0,
+        metavar="N",
+        help="crash tests: SIGKILL this process right after the N-th answered request",
+    )
     return p
 
 
@@ -106,6 +113,7 @@ def _enroll(args: argparse.Namespace) -> int:
         args.out,
         args.seed,
         args.concurrency,
+        args.crash_after,
     )
     try:
         report = asyncio.run(run_enroll(options, lambda t: print(t, flush=True)))

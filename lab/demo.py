@@ -109,7 +109,9 @@ async def run_demo(
 
 def _announce(lab: Lab, issuers: tuple[str, ...], step: Echo) -> None:
     s = lab.servers
-    step(f"lab PKI ready: TLS root, PIV card hierarchy, derived hierarchies for {', '.join(issuers)}")
+    step(
+        f"lab PKI ready: TLS root, PIV card hierarchy, derived hierarchies for {', '.join(issuers)}"
+    )
     step(f"card authority   {s.card_authority_url}")
     for name in issuers:
         url = s.issuer_urls[name]

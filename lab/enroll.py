@@ -35,6 +35,7 @@ from mock_intune import GraphApp
 from trust_store.clock import OffsetClock, parse_iso
 from trust_store.randomness import Randomness
 
+from .crash import CrashingTransport
 from .flows import obtain
 from .issuers import Endpoint, IssuerPlugin, plugin_class
 from .issuers.base import StaffContext
@@ -59,6 +60,8 @@ class EnrollOptions:
     seed: int | None = None
     #: Devices in flight at once.
     concurrency: int = 8
+    #: Crash tests: the process kills itself (SIGKILL) right after this many answered requests.
+    crash_after: int = 0
 
 
 @dataclass
@@ -197,7 +200,11 @@ async def run_enroll(options: EnrollOptions, echo: Echo = print) -> dict[str, An
     labfile = LabFile.read(options.lab)
     combo = _combo(options.issuer, options.platform)
     svc = labfile.service(options.issuer)
-    transport = Transport(labfile.anchors())
+    transport = (
+        CrashingTransport(labfile.anchors(), after=options.crash_after)
+        if options.crash_after
+        else Transport(labfile.anchors())
+    )
     started = time.monotonic()
     try:
         clock = await lab_clock(transport, labfile)

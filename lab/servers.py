@@ -135,7 +135,9 @@ class LabServers:
             await plugin.start(kit)
             self.issuers[plugin.name] = plugin
         intune_settings = dataclasses.replace(self.settings.intune, admin_token=token)
-        intune = create_intune_app(intune_settings, self.clock, self.rand.child("intune"))
+        intune = create_intune_app(
+            intune_settings, self.clock, self.rand.child("intune"), storage=self.storage("intune")
+        )
         self.graph = intune[GRAPH_APP]
         cred = self.pki.server_credential("intune")
         self.intune_url = await self._serve(

@@ -169,7 +169,10 @@ class Lab:
                 f"{', '.join(self.servers.issuers)}"
             ) from None
 
-    async def new_user(self, name: str, upn: str, *, pin: str = "123456") -> User:
+    async def new_user(
+        self, name: str, upn: str, *, pin: str = "123456", key_history: int = 2
+    ) -> User:
+        """A person with a new PIV card (`key_history` earlier key-management keys escrowed)."""
         return await issue_card(
             self.transport,
             self.servers.card_authority_url,
@@ -178,6 +181,7 @@ class Lab:
             upn=upn,
             email=upn,
             pin=pin,
+            key_history=key_history,
             rand=self.rand.child(f"user/{upn}"),
         )
 
