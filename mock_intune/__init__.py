@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from .app import create_app
 from .env import TENANT
-from .identity import GRAPH_APP, GraphApp
+from .identity import GRAPH_APP
 from .model import Tenant
+from .registration import GraphApp
 from .settings import ServerSettings
 
 __all__ = ["GRAPH_APP", "TENANT", "GraphApp", "ServerSettings", "Tenant", "create_app"]

@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from .fields import JsonObject, refuse_unknown, require_list
-from .model import Profile, Tenant
+from .model import Profile, Records, Tenant
 from .problems import Conflict, field_error
 from .profiles import ProfileType, lookup, normalise_type
 from .profiles.base import READ_ONLY
@@ -84,7 +84,7 @@ def create_profile(
         refs={r.name: refs.get(r.name, []) for r in ptype.references},
         saved_epoch=tenant.issuer_epoch,
     )
-    tenant.profiles[profile.id] = profile
+    tenant.add_profile(profile)
     return profile
 
 
@@ -112,6 +112,7 @@ def patch_profile(
     profile.version += 1
     profile.modified = now
     profile.saved_epoch = tenant.issuer_epoch
+    tenant.touch(Records.PROFILES, profile.id)
     return profile
 
 
@@ -125,7 +126,4 @@ def delete_profile(tenant: Tenant, profile_id: str) -> None:
             f"device configuration {profile_id} is referenced by " + ", ".join(p.id for p in users),
             referencedBy=[p.id for p in users],
         )
-    del tenant.profiles[profile_id]
-    tenant.assignments.pop(profile_id, None)
-    for key in [k for k in tenant.statuses if k[0] == profile_id]:
-        del tenant.statuses[key]
+    tenant.remove_profile(profile_id)

@@ -12,6 +12,7 @@ from .checkin_actions import decide
 from .devices import Enrollment, parse_checkin, parse_enroll, parse_status
 from .env import Env, json, no_content
 from .managed_devices import DeviceStatus, ManagedDevice, User
+from .model import token_digest
 from .notifications import notices_for, send
 from .openapi import Route
 from .problems import NotFound, Unauthorized, field_error
@@ -21,10 +22,10 @@ def authenticate(request: web.Request, env: Env) -> ManagedDevice:
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthorized("send Authorization: Bearer <checkinToken> from enroll")
-    device_id = env.tenant.tokens.get(token.strip())
-    if device_id is None or device_id not in env.tenant.devices:
+    device = env.tenant.device_by_token(token.strip())
+    if device is None:
         raise Unauthorized("unknown check-in token")
-    return env.tenant.devices[device_id]
+    return device
 
 
 async def enroll(request: web.Request) -> web.Response:
@@ -34,15 +35,14 @@ async def enroll(request: web.Request) -> web.Response:
     # Any UPN is accepted: the user is created in the tenant on first sight.
     user = env.tenant.users.get(e.upn.lower())
     if user is None:
-        user = env.tenant.users[e.upn.lower()] = User(env.new_id(), e.upn)
+        user = env.tenant.add_user(User(env.new_id(), e.upn))
+    token = env.rand.token_urlsafe(32)
     again = _enrolled_before(env, e, user)
     if again is not None:
         # The same hardware enrolls again (it lost its token, or the service forgot it): one
         # managed device, with a new check-in token that replaces the old one.
-        env.tenant.tokens.pop(again.checkin_token, None)
-        again.checkin_token = env.rand.token_urlsafe(32)
-        env.tenant.tokens[again.checkin_token] = again.id
-        return json(_enrolled_answer(env, again), 200)
+        env.tenant.new_checkin_token(again, token)
+        return json(_enrolled_answer(env, again, token), 200)
     device = ManagedDevice(
         id=env.new_id(),
         user=user,
@@ -52,13 +52,12 @@ async def enroll(request: web.Request) -> web.Response:
         model=e.model,
         enrollment_type=e.enrollment_type,
         enrolled=now,
-        checkin_token=env.rand.token_urlsafe(32),
+        checkin_token_digest=token_digest(token),
         next_checkin=now,
         hardware_id=e.hardware_id,
     )
-    env.tenant.devices[device.id] = device
-    env.tenant.tokens[device.checkin_token] = device.id
-    return json(_enrolled_answer(env, device), 201)
+    env.tenant.add_device(device)
+    return json(_enrolled_answer(env, device, token), 201)
 
 
 def _enrolled_before(env: Env, e: Enrollment, user: User) -> ManagedDevice | None:
@@ -70,10 +69,10 @@ def _enrolled_before(env: Env, e: Enrollment, user: User) -> ManagedDevice | Non
     return None
 
 
-def _enrolled_answer(env: Env, device: ManagedDevice) -> dict[str, object]:
+def _enrolled_answer(env: Env, device: ManagedDevice, token: str) -> dict[str, object]:
     return {
         "deviceId": device.id,
-        "checkinToken": device.checkin_token,
+        "checkinToken": token,
         "checkinIntervalSeconds": int(env.settings.checkin_interval.total_seconds()),
     }
 
@@ -92,6 +91,7 @@ async def checkin(request: web.Request) -> web.Response:
     for a in device.actions:
         if a.state == "pending":
             a.state, a.updated = "done", now
+    env.tenant.device_changed(device)
     return json(
         {
             "derivedCredential": decision.settings.to_json() if decision.settings else None,
@@ -113,8 +113,8 @@ async def status(request: web.Request) -> web.Response:
         raise NotFound(f"no device configuration {report.policy_id!r}", field="policyId")
     if report.version > profile.version:
         raise field_error("version", f"the profile's latest version is {profile.version}")
-    env.tenant.statuses[(profile.id, device.id)] = DeviceStatus(
-        device, profile.id, report.version, report.status, report.detail, env.now()
+    env.tenant.set_status(
+        DeviceStatus(device, profile.id, report.version, report.status, report.detail, env.now())
     )
     return no_content()
 

@@ -17,6 +17,8 @@ from .settings import ServerSettings
 
 TENANT = web.AppKey("intune_tenant", Tenant)
 SETTINGS = web.AppKey("intune_settings", ServerSettings)
+#: Where this start's identifiers and tokens come from (`store.boot_randomness`).
+RANDOM = web.AppKey("intune_randomness", Randomness)
 
 
 @dataclass(frozen=True)
@@ -30,7 +32,7 @@ class Env:
     def of(cls, request: web.Request) -> Env:
         app = request.app
         state = app[SERVER_STATE]
-        return cls(app[TENANT], app[SETTINGS], state.clock, state.rand)
+        return cls(app[TENANT], app[SETTINGS], state.clock, app[RANDOM])
 
     def now(self) -> dt.datetime:
         return self.clock.now()

@@ -45,7 +45,7 @@ async def create_group(request: web.Request) -> web.Response:
         v.get("description"),
         extra,
     )
-    env.tenant.groups[group.id] = group
+    env.tenant.add_group(group)
     return json(group.to_json(), 201)
 
 
@@ -76,6 +76,7 @@ async def sync_device(request: web.Request) -> web.Response:
     device.next_checkin = now
     device.actions = [a for a in device.actions if a.name != "syncDevice"]
     device.actions.append(DeviceAction("syncDevice", "pending", now, now))
+    env.tenant.device_changed(device)
     return no_content()
 
 

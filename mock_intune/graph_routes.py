@@ -45,8 +45,9 @@ async def patch_settings(request: web.Request) -> web.Response:
     env = Env.of(request)
     current = env.tenant.settings_by_id(request.match_info["id"])
     body = await read_json(request)
-    env.tenant.settings = patched_settings(current, body, strict=env.settings.strict)
-    return json(env.tenant.settings.to_json())
+    settings = patched_settings(current, body, strict=env.settings.strict)
+    env.tenant.replace_settings(settings)
+    return json(settings.to_json())
 
 
 async def delete_settings(request: web.Request) -> web.Response:
@@ -110,7 +111,7 @@ async def assign(request: web.Request) -> web.Response:
         env.new_id,
         strict=env.settings.strict,
     )
-    env.tenant.assignments[p.id] = assignments
+    env.tenant.set_assignments(p.id, assignments)
     return collection(
         request,
         "Collection(microsoft.graph.deviceConfigurationAssignment)",

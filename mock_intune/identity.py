@@ -18,21 +18,19 @@ server did not issue, or with one expired on the lab clock gets 401 with
 Approximations: access tokens are opaque random strings (the real ones are JWTs, which Graph
 clients do not read); the token endpoint is served by mock Intune itself, not by a separate
 login host; only the SHA-256 of each token is kept, and tokens survive `POST /admin/reset` (the
-app registration is not tenant data).
+app registration is not tenant data). The registration and the tokens issued are kept in the
+service's storage (`registration`), so a restart keeps both.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import enum
-import hashlib
-from dataclasses import dataclass, field
 from urllib.parse import parse_qsl
 
 from aiohttp import web
 
-from servicekit.auth import bearer_token, is_under, new_secret, same_secret
+from servicekit.auth import bearer_token, is_under, same_secret
 from servicekit.problems import Handler, Problem, Unauthorized
+from servicekit.storage import Storage
 from servicekit.webapp import SERVER_STATE
 from trust_store.randomness import Randomness
 
@@ -44,10 +42,10 @@ from .problems import (
     InvalidToken,
     UnsupportedGrantType,
 )
+from .registration import TOKEN_ROUTE, AccessTokens, GraphApp, TokenStatus
 from .settings import ServerSettings
 
 GRAPH_PREFIX = "/beta"
-TOKEN_ROUTE = "/{tenant}/oauth2/v2.0/token"
 GRANT_TYPE = "client_credentials"
 #: The scopes that name Microsoft Graph for an app-only token: its URI and its app id.
 GRAPH_SCOPES = (
@@ -58,66 +56,6 @@ GRAPH_REALM = "dcemu-graph"
 #: Form fields a token request may carry (more are refused as malformed, not parsed).
 MAX_FORM_FIELDS = 16
 FORM = "application/x-www-form-urlencoded"
-
-
-@dataclass(frozen=True)
-class GraphApp:
-    """The app registration allowed to call the Graph API (app-only, client credentials)."""
-
-    tenant_id: str
-    client_id: str
-    client_secret: str = field(repr=False)
-
-    @property
-    def token_path(self) -> str:
-        """Where this app gets tokens: `/{tenant_id}/oauth2/v2.0/token`."""
-        return TOKEN_ROUTE.replace("{tenant}", self.tenant_id)
-
-    @classmethod
-    def from_settings(cls, settings: ServerSettings, rand: Randomness) -> GraphApp:
-        """The settings' credentials; each one not given made up from `rand`."""
-        made = rand.child("graph-app")
-        return cls(
-            settings.tenant_id or str(made.uuid4()),
-            settings.client_id or str(made.uuid4()),
-            settings.client_secret or new_secret(made),
-        )
-
-
-class TokenStatus(enum.Enum):
-    VALID = "valid"
-    EXPIRED = "expired"
-    UNKNOWN = "unknown"
-
-
-class AccessTokens:
-    """Bearer tokens for the Graph API: 256 random bits each (from the server's seeded
-    randomness), valid for `lifetime` on the lab clock. Only their SHA-256 is kept."""
-
-    def __init__(self, lifetime: dt.timedelta, rand: Randomness) -> None:
-        self.lifetime = lifetime
-        self._rand = rand
-        self._expiry: dict[bytes, dt.datetime] = {}
-
-    @staticmethod
-    def _digest(token: str) -> bytes:
-        return hashlib.sha256(token.encode()).digest()
-
-    def issue(self, now: dt.datetime) -> str:
-        # Forget tokens long expired (an expired one is still told apart for one lifetime).
-        self._expiry = {d: t for d, t in self._expiry.items() if t + self.lifetime > now}
-        token = new_secret(self._rand)
-        self._expiry[self._digest(token)] = now + self.lifetime
-        return token
-
-    def check(self, token: str, now: dt.datetime) -> TokenStatus:
-        expires = self._expiry.get(self._digest(token))
-        if expires is None:
-            return TokenStatus.UNKNOWN
-        return TokenStatus.VALID if now < expires else TokenStatus.EXPIRED
-
-    def __len__(self) -> int:
-        return len(self._expiry)
 
 
 GRAPH_APP = web.AppKey("graph_app", GraphApp)
@@ -274,12 +212,24 @@ async def graph_guard(request: web.Request, handler: Handler) -> web.StreamRespo
     return await handler(request)
 
 
-def install(app: web.Application, settings: ServerSettings, rand: Randomness) -> GraphApp:
+def install(
+    app: web.Application,
+    settings: ServerSettings,
+    rand: Randomness,
+    storage: Storage,
+    *,
+    tokens_rand: Randomness | None = None,
+) -> GraphApp:
     """Put the app registration and its token store on `app` (the routes and the guard are
-    added by the factory)."""
-    graph_app = GraphApp.from_settings(settings, rand)
+    added by the factory). The registration is the settings', else the one `storage` kept,
+    else made up from `rand`; it is kept in `storage` (committed by the caller). Tokens come
+    from `tokens_rand` (default: `rand`)."""
+    graph_app = GraphApp.from_settings(settings, rand, GraphApp.kept_in(storage))
+    graph_app.keep_in(storage)
     app[GRAPH_APP] = graph_app
-    app[ACCESS_TOKENS] = AccessTokens(settings.access_token_lifetime, rand.child("graph-tokens"))
+    app[ACCESS_TOKENS] = AccessTokens(
+        settings.access_token_lifetime, (tokens_rand or rand).child("graph-tokens"), storage
+    )
     return graph_app
 
 

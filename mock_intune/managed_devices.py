@@ -73,7 +73,8 @@ class ManagedDevice:
     model: str
     enrollment_type: str
     enrolled: dt.datetime
-    checkin_token: str
+    #: SHA-256 (hex) of the device's check-in token; the token itself is told once, at enroll.
+    checkin_token_digest: str
     next_checkin: dt.datetime
     last_sync: dt.datetime | None = None
     credential: ReportedCredential | None = None

@@ -4,12 +4,18 @@ groups, users, managed devices, device statuses and the email outbox.
 Entities are plain dataclasses with `to_json` in their Graph shape. Every change to the state is
 made after all input checks pass, with no `await` in between, so a refused request changes
 nothing and concurrent requests never see half an update.
+
+Every change goes through a `Tenant` method or is followed by `Tenant.touch`, which notes the
+changed record (`Records` collection and key); `store.TenantStore.flush` writes the noted
+records to storage before the request's answer is sent. The model itself does no I/O.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 from trust_store.clock import isoformat
 
@@ -27,9 +33,41 @@ __all__ = [
     "Group",
     "ManagedDevice",
     "Profile",
+    "Records",
     "Tenant",
     "User",
+    "token_digest",
 ]
+
+
+class Records(StrEnum):
+    """The collections a tenant is stored in (`store.TenantStore`), one record per key."""
+
+    #: One record (`ISSUER_KEY`): the settings, the ids of deleted settings, the issuer epoch.
+    ISSUER = "derivedCredentials"
+    PROFILES = "deviceConfigurations"
+    #: A profile's assignments, by profile id (`assign` replaces them together).
+    ASSIGNMENTS = "assignments"
+    GROUPS = "groups"
+    #: By lower-cased UPN.
+    USERS = "users"
+    MANAGED_DEVICES = "managedDevices"
+    #: By `status_key(profile id, device id)`.
+    DEVICE_STATUSES = "deviceStatuses"
+    OUTBOX = "outbox"
+
+
+ISSUER_KEY = "tenant"
+
+
+def status_key(profile_id: str, device_id: str) -> str:
+    """The record key of a device status (also its Graph id)."""
+    return f"{profile_id}_{device_id}"
+
+
+def token_digest(token: str) -> str:
+    """What the tenant keeps of a device's check-in token: its SHA-256, hex."""
+    return hashlib.sha256(token.encode()).hexdigest()
 
 
 @dataclass
@@ -131,15 +169,26 @@ class Tenant:
     #: Keyed by lower-cased UPN.
     users: dict[str, User] = field(default_factory=dict)
     devices: dict[str, ManagedDevice] = field(default_factory=dict)
+    #: Check-in token digest (`token_digest`) -> device id; an index of the devices' tokens.
     tokens: dict[str, str] = field(default_factory=dict)
     #: (profile id, device id) -> latest status.
     statuses: dict[tuple[str, str], DeviceStatus] = field(default_factory=dict)
     outbox: list[EmailMessage] = field(default_factory=list)
+    #: Records changed since they were last stored, in the order first changed (not state).
+    changed: dict[tuple[Records, str], None] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     def reset(self) -> None:
         fresh = Tenant()
         for name in self.__dataclass_fields__:
             setattr(self, name, getattr(fresh, name))
+
+    def touch(self, records: Records, key: str) -> None:
+        """Note that a record changed (created, edited or deleted) so the store writes it."""
+        self.changed[(records, key)] = None
+
+    # --- derived-credential settings ----------------------------------------------------------
 
     def add_settings(self, settings: DerivedCredentialSettings) -> None:
         if self.settings is not None:
@@ -150,6 +199,13 @@ class Tenant:
                 existing=self.settings.id,
             )
         self.settings = settings
+        self.touch(Records.ISSUER, ISSUER_KEY)
+
+    def replace_settings(self, settings: DerivedCredentialSettings) -> None:
+        """The current settings, edited (same id)."""
+        self.settings_by_id(settings.id)
+        self.settings = settings
+        self.touch(Records.ISSUER, ISSUER_KEY)
 
     def delete_settings(self, settings_id: str) -> None:
         """Every credential issued under these settings stops counting; profiles that use a
@@ -158,6 +214,69 @@ class Tenant:
         self.settings = None
         self.deleted_settings.add(settings_id)
         self.issuer_epoch += 1
+        self.touch(Records.ISSUER, ISSUER_KEY)
+
+    # --- profiles, assignments, groups --------------------------------------------------------
+
+    def add_profile(self, profile: Profile) -> None:
+        self.profiles[profile.id] = profile
+        self.touch(Records.PROFILES, profile.id)
+
+    def remove_profile(self, profile_id: str) -> None:
+        """Forget a profile with its assignments and device statuses."""
+        del self.profiles[profile_id]
+        self.touch(Records.PROFILES, profile_id)
+        if self.assignments.pop(profile_id, None) is not None:
+            self.touch(Records.ASSIGNMENTS, profile_id)
+        for key in [k for k in self.statuses if k[0] == profile_id]:
+            del self.statuses[key]
+            self.touch(Records.DEVICE_STATUSES, status_key(*key))
+
+    def set_assignments(self, profile_id: str, assignments: list[Assignment]) -> None:
+        self.assignments[profile_id] = assignments
+        self.touch(Records.ASSIGNMENTS, profile_id)
+
+    def add_group(self, group: Group) -> None:
+        self.groups[group.id] = group
+        self.touch(Records.GROUPS, group.id)
+
+    # --- users, devices, statuses, mail -------------------------------------------------------
+
+    def add_user(self, user: User) -> User:
+        self.users[user.upn.lower()] = user
+        self.touch(Records.USERS, user.upn.lower())
+        return user
+
+    def add_device(self, device: ManagedDevice) -> None:
+        self.devices[device.id] = device
+        self.tokens[device.checkin_token_digest] = device.id
+        self.touch(Records.MANAGED_DEVICES, device.id)
+
+    def new_checkin_token(self, device: ManagedDevice, token: str) -> None:
+        """`token` replaces the device's check-in token (the old one stops working)."""
+        self.tokens.pop(device.checkin_token_digest, None)
+        device.checkin_token_digest = token_digest(token)
+        self.tokens[device.checkin_token_digest] = device.id
+        self.touch(Records.MANAGED_DEVICES, device.id)
+
+    def device_by_token(self, token: str) -> ManagedDevice | None:
+        device_id = self.tokens.get(token_digest(token))
+        return None if device_id is None else self.devices.get(device_id)
+
+    def device_changed(self, device: ManagedDevice) -> None:
+        """Note a change made to `device` in place (check-in, sync, notifications)."""
+        self.touch(Records.MANAGED_DEVICES, device.id)
+
+    def set_status(self, status: DeviceStatus) -> None:
+        key = (status.profile_id, status.device.id)
+        self.statuses[key] = status
+        self.touch(Records.DEVICE_STATUSES, status_key(*key))
+
+    def send_email(self, message: EmailMessage) -> None:
+        self.outbox.append(message)
+        self.touch(Records.OUTBOX, message.id)
+
+    # --- look-ups -----------------------------------------------------------------------------
 
     def settings_by_id(self, settings_id: str) -> DerivedCredentialSettings:
         if self.settings is None or self.settings.id != settings_id:

@@ -105,8 +105,9 @@ def send(
     check-in's `notifications` list."""
     for n in notices:
         if n.channel is NotificationChannel.EMAIL:
-            tenant.outbox.append(
+            tenant.send_email(
                 EmailMessage(new_id(), device.user.mail, n.subject, n.message, now, device.id)
             )
         device.notified.update(n.keys)
+        tenant.device_changed(device)
     return [n.to_json() for n in notices]

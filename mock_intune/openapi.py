@@ -13,7 +13,8 @@ from aiohttp import web
 from servicekit.auth import is_under
 
 from .fields import JsonObject
-from .identity import GRAPH_PREFIX, GRAPH_SCOPES, GraphApp, graph_security_scheme, token_operation
+from .identity import GRAPH_PREFIX, GRAPH_SCOPES, graph_security_scheme, token_operation
+from .registration import GraphApp
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
