@@ -110,6 +110,14 @@ class Intune:
         expires = self.clock.now() + dt.timedelta(seconds=doc["expires_in"])
         return str(doc["access_token"]), expires
 
+    def use_graph_token(self, token: str, expires: dt.datetime) -> None:
+        """Send `token` on `/beta` until `expires` (a token got from an earlier server)."""
+        self._graph_token = (token, expires)
+
+    @property
+    def graph_token_held(self) -> tuple[str, dt.datetime] | None:
+        return self._graph_token
+
     async def graph_token(self) -> str:
         """The Graph token held, or a new one once the clock has passed its expiry."""
         if self._graph_token is None or self.clock.now() >= self._graph_token[1]:
