@@ -233,6 +233,7 @@ class Tenant:
             self.touch(Records.DEVICE_STATUSES, status_key(*key))
 
     def set_assignments(self, profile_id: str, assignments: list[Assignment]) -> None:
+        self.profile(profile_id)  # still there (it may have gone while the body was read)
         self.assignments[profile_id] = assignments
         self.touch(Records.ASSIGNMENTS, profile_id)
 

@@ -150,17 +150,23 @@ class TenantStore:
 
     def flush(self) -> None:
         """Write every record the tenant noted as changed (commit is the caller's)."""
-        changed, self.tenant.changed = self.tenant.changed, {}
+        changed, self.tenant.changed = list(self.tenant.changed), {}
         views: dict[Records, Mapping[str, Any]] = {}
-        for records, key in changed:
+        for done, (records, key) in enumerate(changed):
             kind = KINDS[records]
-            if records not in views:
-                views[records] = kind.view(self.tenant)
-            entity = views[records].get(key)
-            if entity is None:
-                self.storage.delete(records, key)
-            else:
-                self.storage.put(records, key, plain(kind.encode(entity)))
+            try:
+                if records not in views:
+                    views[records] = kind.view(self.tenant)
+                entity = views[records].get(key)
+                if entity is None:
+                    self.storage.delete(records, key)
+                else:
+                    self.storage.put(records, key, plain(kind.encode(entity)))
+            except BaseException:
+                # Not written: noted again, for the next flush (the request fails with a 500).
+                for mark in changed[done:]:
+                    self.tenant.changed[mark] = None
+                raise
 
     def reset(self) -> None:
         """Empty the tenant, in memory and in storage (`POST /admin/reset`)."""
