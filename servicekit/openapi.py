@@ -145,7 +145,7 @@ SHARED_PATHS: dict[str, dict[str, Json]] = {
             {
                 "200": _json("now", NOW_SCHEMA),
                 "400": _problem("malformed"),
-                "409": _problem("conflict: this service's clock cannot be moved"),
+                "409": _problem("conflict"),
                 "413": _problem("too-large"),
                 "415": _problem("unsupported-media-type"),
             },

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import collections
 import copy
+import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any, TypedDict
@@ -39,6 +40,9 @@ DEFAULT_BODY_LIMIT = 64 * 1024
 MIN_BODY_LIMIT = 1024
 MAX_BODY_LIMIT = 64 * 1024 * 1024
 
+#: The lab clock is never moved past this: lifetimes (sessions, certificates, OCSP answers,
+#: centuries of re-keys) are added to it, and a time past year 9999 cannot be represented.
+LATEST_LAB_TIME = dt.datetime(9000, 1, 1, tzinfo=dt.UTC)
 #: The request target (path and query) the servers answer; longer: 414 problem.
 MAX_TARGET_BYTES = 4096
 #: One header field (name and value); longer: 431 problem.
@@ -279,6 +283,8 @@ def admin_app(state: ServerState) -> web.Application:
                 delta = parse_duration(body["advance"])
             except ValueError as e:
                 raise BadRequest(str(e)) from e
+            if delta > LATEST_LAB_TIME - clock.now():
+                raise BadRequest(f"advance: the lab clock stays before {LATEST_LAB_TIME.year}")
             clock.advance(delta)
         elif set(body) == {"set"} and isinstance(body["set"], str):
             try:
@@ -287,6 +293,8 @@ def admin_app(state: ServerState) -> web.Application:
                 raise BadRequest(f"set: not an RFC 3339 time with an offset: {e}") from e
             if instant < clock.now():
                 raise BadRequest("set: the lab clock does not go backwards")
+            if instant > LATEST_LAB_TIME:
+                raise BadRequest(f"set: the lab clock stays before {LATEST_LAB_TIME.year}")
             clock.set(instant)
         else:
             raise BadRequest('give {"advance": "<ISO 8601 duration>"} or {"set": "<RFC 3339>"}')

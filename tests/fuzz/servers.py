@@ -52,6 +52,9 @@ from trust_store.tls import server_context
 
 START = dt.datetime(2026, 1, 5, 9, 0, tzinfo=dt.UTC)
 PORTAL_ISSUERS = ("entrust", "intercede")
+#: Every listener of the lab, by the name `ServedLab.targets` uses.
+SERVER_NAMES = ("card-authority", "entrust", "intercede", "purebred-console", "purebred-device",
+                "intune", "rp")  # fmt: skip
 T = TypeVar("T")
 Headers = dict[str, str]
 
@@ -66,12 +69,15 @@ class Target:
     url: str
     openapi: dict[str, Any]
     auth: dict[str, Headers] = field(default_factory=dict)
+    #: Sent on every request (under the path's own `auth` headers).
+    headers: Headers = field(default_factory=dict)
     #: A client certificate (cert PEM file, key PEM file) for its mutual-TLS routes, if any.
     client_cert: tuple[str, str] | None = None
 
     def headers_for(self, path: str) -> Headers:
         matches = [p for p in self.auth if path.startswith(p)]
-        return dict(self.auth[max(matches, key=len)]) if matches else {}
+        own = self.auth[max(matches, key=len)] if matches else {}
+        return {**self.headers, **own}
 
 
 @dataclass
@@ -84,7 +90,9 @@ class ServedLab:
 
     @classmethod
     @contextmanager
-    def start(cls, seed: int = 1234) -> Iterator[ServedLab]:
+    def start(cls, seed: int = 1234, headers: Headers | None = None) -> Iterator[ServedLab]:
+        """Serve the lab; `headers` go with every request a test sends through `headers_for`
+        (the routes' own tokens win for the header they set)."""
         loop = asyncio.new_event_loop()
         thread = threading.Thread(target=loop.run_forever, name="served-lab", daemon=True)
         thread.start()
@@ -97,6 +105,8 @@ class ServedLab:
 
             try:
                 lab = run(_build(Path(tmp), seed, runners))
+                for target in lab.targets.values():
+                    target.headers = dict(headers or {})
                 _prepare(lab, Path(tmp))
                 yield lab
             finally:
@@ -255,4 +265,3 @@ def _prepare_intune(target: Target, http: requests.Session) -> None:
     )
     enrolled.raise_for_status()
     target.auth["/device/v1/"] = {"Authorization": f"Bearer {enrolled.json()['checkinToken']}"}
-

@@ -10,10 +10,9 @@ from collections.abc import Iterator
 import pytest
 import schemathesis
 
-from tests.fuzz.servers import ServedLab
+from tests.fuzz.servers import SERVER_NAMES, ServedLab
 
-SERVERS = ["card-authority", "entrust", "intercede", "purebred-console", "purebred-device",
-           "intune", "rp"]  # fmt: skip
+SERVERS = SERVER_NAMES
 METHODS = {"get", "put", "post", "delete", "patch", "head", "options"}
 
 

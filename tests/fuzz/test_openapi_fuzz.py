@@ -4,7 +4,8 @@ operation, positive and negative cases (bounded, derandomized), every check sche
 rejected, positive data accepted, ...). A failure names the operation and the case to repeat.
 
 Each server's requests carry the headers its routes need (`ServedLab`: the admin token on the
-lab controls, portal and device bearer tokens prepared before the run)."""
+lab controls, a Graph token on mock Intune's /beta, portal and device bearer tokens prepared
+before the run); `ServedLab.start(headers=...)` adds headers to every call."""
 
 from __future__ import annotations
 
@@ -18,12 +19,11 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 
-from tests.fuzz.servers import ServedLab, Target
+from tests.fuzz.servers import SERVER_NAMES, ServedLab, Target
 
 pytestmark = pytest.mark.slow
 
-SERVERS = ["card-authority", "entrust", "intercede", "purebred-console", "purebred-device",
-           "intune", "rp"]  # fmt: skip
+SERVERS = SERVER_NAMES
 #: Examples per operation and generation mode (positive, negative).
 MAX_EXAMPLES = 25
 
@@ -32,7 +32,10 @@ MAX_EXAMPLES = 25
 #: must exist). Positive data may be refused there with 400; every other check still runs.
 SEMANTIC: dict[tuple[str, str], str] = {
     ("POST", "/ocsp"): "a DER OCSP request",
-    ("POST", "/admin/cards"): "signed PKCS#10 requests with FPKI keys; names bounded in UTF-8 bytes",
+    (
+        "POST",
+        "/admin/cards",
+    ): "signed PKCS#10 requests with FPKI keys; names bounded in UTF-8 bytes",
     ("POST", "/admin/people/{upn}"): "a common name bounded in UTF-8 bytes",
     ("POST", "/device/v1/activations"): "the activation token the portal handed out",
     ("POST", r"^/\.well-known/est/[^/]+/simpleenroll$"): "a signed PKCS#10 request",
@@ -44,7 +47,13 @@ SEMANTIC: dict[tuple[str, str], str] = {
     ("PATCH", "/beta/deviceManagement/deviceConfigurations/{id}"): "DER certificates",
     ("PATCH", "/beta/deviceManagement/derivedCredentials/{id}"): "the issuer cannot change",
     ("POST", "/device/v1/status"): "the version a profile has reached",
+    ("POST", "/admin/time"): "the lab clock only moves forward, and only so far",
 }
+
+
+#: How negative data may be refused: schemathesis's statuses, and 413 (a body too large to read
+#: is refused before its schema matters).
+EXPECTED_REFUSALS = ["400", "401", "403", "404", "405", "409", "413", "415", "422"]
 
 
 def _config() -> Any:
@@ -62,10 +71,7 @@ def _config() -> Any:
         {
             "checks": {
                 # A request too large to read is refused too (413), before its schema matters.
-                "negative_data_rejection": {
-                    "expected-statuses": ["400", "401", "403", "404", "405", "409", "413", "415",
-                                          "422"]  # fmt: skip
-                }
+                "negative_data_rejection": {"expected-statuses": EXPECTED_REFUSALS}
             },
             "operations": operations,
         }
@@ -78,8 +84,10 @@ schemathesis.serializer.alias("application/ocsp-request", "application/octet-str
 schemathesis.serializer.alias("application/pkcs10", "text/plain")
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def served() -> Iterator[ServedLab]:
+    """A fresh lab per server: a run may move the lab clock or reset state (POST /admin/time,
+    /admin/reset), and each server's run must not depend on which ran before it."""
     with ServedLab.start() as lab:
         yield lab
 

@@ -105,3 +105,28 @@ async def test_history_records_refused_requests(client: Any, state: ServerState)
         ("DELETE", "/hello", 405),
         ("GET", "/hello", 414),
     ]
+
+
+async def test_the_lab_clock_is_never_moved_past_its_last_representable_years(
+    aiohttp_client: Any,
+) -> None:
+    """A clock moved to year 9999 made every later `now + lifetime` overflow (500)."""
+    from servicekit.webapp import LATEST_LAB_TIME, SERVER_STATE
+
+    clock = ManualClock()
+    state = ServerState("kit", clock, Randomness(seed=1))
+    app = base_app(state)
+    client = await aiohttp_client(app)
+    token = app[SERVER_STATE].admin_token
+    auth = {"Authorization": f"Bearer {token}"}
+    before = clock.now()
+    for body in ({"set": "9999-12-31T23:59:59Z"}, {"set": "9000-01-01T00:00:01Z"}):
+        async with client.post("/admin/time", json=body, headers=auth) as r:
+            await _problem(r, 400, "malformed")
+    assert clock.now() == before
+    async with client.post("/admin/time", json={"set": "8999-12-01T00:00:00Z"}, headers=auth) as r:
+        assert r.status == 200, await r.text()
+    for _ in range(3):
+        async with client.post("/admin/time", json={"advance": "P3650D"}, headers=auth) as r:
+            await _problem(r, 400, "malformed")
+    assert clock.now() < LATEST_LAB_TIME
