@@ -1,21 +1,36 @@
 """A certificate authority: issues certificates after a profile, records them, revokes them
-and produces CRLs. OCSP answers are in `ocsp.py`."""
+and produces CRLs. OCSP answers are in `ocsp.py`.
+
+A CA keeps its records in memory; `attach` gives it a `RecordStore` (a service's storage, or
+the lab PKI's log) that it loads them from and writes every change to: an issuance, a
+revocation, the number of each new CRL. A serial number is drawn again while it is one this CA
+already used, so a seeded stream that starts over after a restart never repeats one.
+"""
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 from cryptography import x509
+from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.x509.oid import ExtensionOID
 
 from . import oids
 from .certprofiles import CertProfile, Subject
-from .clock import Clock
+from .clock import Clock, isoformat, parse_iso
 from .errors import TrustStoreError
 from .keys import PrivateKey, PublicKey, check_public_key, hash_for
 from .randomness import Randomness
+from .records import RecordStore
+
+#: Collections of a `RecordStore`: each CA's certificates by serial (hex), under
+#: `issued/<CA name>`, and the last CRL number of each CA, by CA name.
+ISSUED_PREFIX = "issued/"
+CRL_NUMBERS = "crl-numbers"
 
 #: How far back `notBefore` is set, to tolerate clock skew between emulated parties.
 BACKDATE = dt.timedelta(minutes=5)
@@ -33,6 +48,24 @@ class IssuedCert:
     profile: str
     revoked_at: dt.datetime | None = None
     reason: x509.ReasonFlags | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "der": base64.b64encode(self.cert.public_bytes(Encoding.DER)).decode(),
+            "profile": self.profile,
+            "revokedAt": None if self.revoked_at is None else isoformat(self.revoked_at),
+            "reason": None if self.reason is None else self.reason.value,
+        }
+
+    @classmethod
+    def from_json(cls, doc: dict[str, Any]) -> IssuedCert:
+        revoked_at, reason = doc.get("revokedAt"), doc.get("reason")
+        return cls(
+            x509.load_der_x509_certificate(base64.b64decode(doc["der"])),
+            str(doc["profile"]),
+            None if revoked_at is None else parse_iso(revoked_at),
+            None if reason is None else x509.ReasonFlags(reason),
+        )
 
 
 @dataclass
@@ -58,6 +91,39 @@ class CertificateAuthority:
     rand: Randomness
     urls: RevocationUrls = field(default_factory=RevocationUrls)
     issued: dict[int, IssuedCert] = field(default_factory=dict)
+    #: Where every change to `issued` and each CRL number is written (`attach`); None: memory.
+    records: RecordStore | None = field(default=None, repr=False)
+    #: The number of the last CRL made here (RFC 5280 5.2.3: each new one is greater).
+    crl_number: int = 0
+
+    @property
+    def issued_collection(self) -> str:
+        return ISSUED_PREFIX + self.name
+
+    def attach(self, records: RecordStore) -> None:
+        """Load what `records` holds of this CA (a restart: every certificate issued before
+        keeps its status, its serial stays taken, CRL numbers go on) and write every change
+        there from now on."""
+        for doc in records.load(self.issued_collection).values():
+            rec = IssuedCert.from_json(doc)
+            self.issued[rec.cert.serial_number] = rec
+        last = records.get(CRL_NUMBERS, self.name)
+        if last is not None:
+            self.crl_number = max(self.crl_number, int(last["number"]))
+        self.records = records
+
+    def record(self, rec: IssuedCert) -> None:
+        """Keep `rec` (a certificate this CA issued, or one found issued by it)."""
+        self.issued[rec.cert.serial_number] = rec
+        if self.records is not None:
+            self.records.put(self.issued_collection, f"{rec.cert.serial_number:x}", rec.to_json())
+
+    def new_serial(self) -> int:
+        """A serial number this CA has not used (drawn again while taken)."""
+        serial = self.rand.serial()
+        while serial in self.issued or serial == self.cert.serial_number:
+            serial = self.rand.serial()
+        return serial
 
     @property
     def chain(self) -> list[x509.Certificate]:
@@ -90,14 +156,14 @@ class CertificateAuthority:
             .subject_name(subject.name())
             .issuer_name(self.cert.subject)
             .public_key(public_key)
-            .serial_number(self.rand.serial())
+            .serial_number(self.new_serial())
             .not_valid_before(now - BACKDATE)
             .not_valid_after(not_after)
         )
         for ext, critical in self._extensions(public_key, subject, profile):
             builder = builder.add_extension(ext, critical=critical)
         cert = builder.sign(self.key, hash_for(self.key))
-        self.issued[cert.serial_number] = IssuedCert(cert, profile.name)
+        self.record(IssuedCert(cert, profile.name))
         return cert
 
     def _extensions(
@@ -179,6 +245,7 @@ class CertificateAuthority:
         if rec.revoked_at is None:
             rec.revoked_at = self.clock.now()
             rec.reason = reason
+            self.record(rec)
         return rec
 
     def status(self, serial: int) -> CertStatus:
@@ -191,13 +258,16 @@ class CertificateAuthority:
         self, next_update: dt.timedelta = dt.timedelta(days=1)
     ) -> x509.CertificateRevocationList:
         now = self.clock.now()
+        self.crl_number += 1
+        if self.records is not None:
+            self.records.put(CRL_NUMBERS, self.name, {"number": self.crl_number})
         builder = (
             x509.CertificateRevocationListBuilder()
             .issuer_name(self.cert.subject)
             .last_update(now)
             .next_update(now + next_update)
             .add_extension(self._authority_key_id(), critical=False)
-            .add_extension(x509.CRLNumber(int(now.timestamp())), critical=False)
+            .add_extension(x509.CRLNumber(self.crl_number), critical=False)
         )
         for serial, rec in self.issued.items():
             if rec.revoked_at is None:

@@ -7,10 +7,18 @@
 
 Keys and certificates are generated at start-up, or loaded from a state directory when one is
 given (and written there the first time). They are never part of the source tree.
+
+With a state directory, `pki/` also holds what the CAs issue while the PKI is built and the
+servers start (issuing CA, OCSP responder and TLS server certificates) in `issued.jsonl`, so no
+serial number is used twice under one CA key across restarts, even with a seeded randomness;
+what the card authority and the issuers sign is recorded in their own storage (`CA.attach`).
+`data_key(name)` is a 256-bit secret kept beside the CA keys (0600), for a service to seal what
+it stores (the card authority's escrowed keys).
 """
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -18,13 +26,14 @@ from cryptography import x509
 
 from . import certprofiles as cp
 from . import oids
-from .ca import CertificateAuthority, self_signed_root
+from .ca import CertificateAuthority, IssuedCert, self_signed_root
 from .certprofiles import Subject
 from .clock import Clock
 from .keys import KeyAlgorithm, PrivateKey, generate_key, load_private_key_pem, private_key_pem
 from .ocsp import OcspResponder
 from .pem import cert_pem, write_private
 from .randomness import Randomness
+from .records import RecordLog
 
 CA_KEY = KeyAlgorithm.EC_P256
 LOOPBACK_NAMES = ("localhost",)
@@ -42,6 +51,8 @@ DERIVED_CA_POLICIES = (
     oids.FPKI_COMMON_POLICY,
 )
 LOOPBACK_IPS = ("127.0.0.1", "::1")
+#: Bytes of a `data_key` (AES-256).
+DATA_KEY_BYTES = 32
 
 
 @dataclass
@@ -94,6 +105,20 @@ class _KeyCache:
         if self.root:
             write_private(self.root / f"{name}.cert.pem", cert_pem(cert))
 
+    def secret(self, name: str) -> bytes | None:
+        """`<name>.secret` (0600), made the first time; None without a state directory."""
+        if self.root is None:
+            return None
+        path = self.root / f"{name}.secret"
+        if path.exists():
+            return path.read_bytes()
+        secret = os.urandom(DATA_KEY_BYTES)
+        write_private(path, secret)
+        return secret
+
+    def log(self) -> RecordLog | None:
+        return RecordLog(self.root / "issued.jsonl") if self.root else None
+
 
 @dataclass
 class LabPKI:
@@ -103,6 +128,9 @@ class LabPKI:
     tls_root: CertificateAuthority = field(init=False)
     piv: Hierarchy = field(init=False)
     derived: dict[str, Hierarchy] = field(init=False, default_factory=dict)
+    #: What the CAs issue while the PKI is built and servers start (with a state directory).
+    log: RecordLog | None = field(init=False, default=None, repr=False)
+    _secrets: dict[str, bytes] = field(init=False, default_factory=dict, repr=False)
 
     @classmethod
     def create(
@@ -114,6 +142,7 @@ class LabPKI:
     ) -> LabPKI:
         pki = cls(clock, rand, state_dir)
         store = _KeyCache(state_dir / "pki" if state_dir else None)
+        pki.log = store.log()
         pki.tls_root = pki._root(store, "tls-root", Subject("dcemu Lab TLS Root CA"))
         pki.piv = pki._hierarchy(
             store, "piv", "dcemu PIV Card", "PIV card issuing CA", PIV_CA_POLICIES
@@ -134,6 +163,19 @@ class LabPKI:
             )
         return self.derived[name]
 
+    def data_key(self, name: str) -> bytes:
+        """A 256-bit secret named `name`: in the state directory's `pki/` (0600, made the
+        first time), or made for this PKI's lifetime without one."""
+        if name not in self._secrets:
+            kept = _KeyCache(self.state_dir / "pki" if self.state_dir else None).secret(name)
+            self._secrets[name] = kept or os.urandom(DATA_KEY_BYTES)
+        return self._secrets[name]
+
+    def _attach_log(self, ca: CertificateAuthority) -> CertificateAuthority:
+        if self.log is not None:
+            ca.attach(self.log)
+        return ca
+
     def _root(self, store: _KeyCache, name: str, subject: Subject) -> CertificateAuthority:
         key = store.key(name, CA_KEY)
         ca = self_signed_root(name, key, subject, cp.ROOT_CA, self.clock, self.rand)
@@ -142,7 +184,7 @@ class LabPKI:
             ca.cert = cached
         else:
             store.save_cert(name, ca.cert)
-        return ca
+        return self._attach_log(ca)
 
     def _child_ca(
         self,
@@ -163,9 +205,10 @@ class LabPKI:
                 key.public_key(), subject, replace(cp.ISSUING_CA, policies=policies)
             )
             store.save_cert(name, cert)
-        return CertificateAuthority(
-            name, key, cert, parent.chain, self.clock, self.rand.child(name)
-        )
+        else:
+            _known(parent, cert, cp.ISSUING_CA.name)
+        ca = CertificateAuthority(name, key, cert, parent.chain, self.clock, self.rand.child(name))
+        return self._attach_log(ca)
 
     def _hierarchy(
         self,
@@ -192,6 +235,8 @@ class LabPKI:
                 cp.OCSP_RESPONDER,
             )
             store.save_cert(f"{label}-ocsp", cert)
+        else:
+            _known(issuing, cert, cp.OCSP_RESPONDER.name)
         return Hierarchy(label, root, issuing, OcspResponder(issuing, key, cert))
 
     def server_credential(
@@ -205,3 +250,9 @@ class LabPKI:
         subject = Subject(common_name, dns_names=dns_names, ip_addresses=ip_addresses)
         cert = self.tls_root.issue(key.public_key(), subject, cp.TLS_SERVER)
         return ServerCredential(cert, key, [cert, self.tls_root.cert])
+
+
+def _known(ca: CertificateAuthority, cert: x509.Certificate, profile: str) -> None:
+    """A certificate `ca` issued in an earlier run (kept in `pki/`): its serial stays taken."""
+    if cert.serial_number not in ca.issued:
+        ca.issued[cert.serial_number] = IssuedCert(cert, profile)
