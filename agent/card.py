@@ -12,16 +12,26 @@ PIN) instead of signing inside the card.
 
 from __future__ import annotations
 
+import base64
 import hmac
 import uuid
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.x509.oid import NameOID
 
-from trust_store.keys import KeyAlgorithm, PrivateKey, generate_key, hash_for
+from trust_store.keys import (
+    KeyAlgorithm,
+    PrivateKey,
+    generate_key,
+    hash_for,
+    load_private_key_pem,
+    private_key_pem,
+)
 
 from .errors import CardError, CardLockedError, PinIncorrectError, PinRequiredError
 
@@ -151,3 +161,45 @@ class SoftPIVCard:
         if content is None or content.cert is None:
             raise CardError("the card has no PIV Authentication certificate")
         return [content.cert, *self.chain], content.key
+
+
+def _der(cert: x509.Certificate) -> str:
+    return base64.b64encode(cert.public_bytes(Encoding.DER)).decode()
+
+
+def _cert(text: str) -> x509.Certificate:
+    return x509.load_der_x509_certificate(base64.b64decode(text))
+
+
+def card_to_json(card: SoftPIVCard, kek: bytes) -> dict[str, Any]:
+    """The card as a JSON document, private keys encrypted under `kek` (the user's card kept
+    beside the devices of `dcemu enroll`, so a resumed device has the same user)."""
+    return {
+        "pin": card.pin,
+        "puk": card.puk,
+        "maxTries": card.max_tries,
+        "triesLeft": card.tries_left,
+        "pukTriesLeft": card.puk_tries_left,
+        "cardUuid": str(card.card_uuid) if card.card_uuid else None,
+        "chain": [_der(c) for c in card.chain],
+        "slots": {
+            slot: {
+                "key": private_key_pem(content.key, kek).decode(),
+                "cert": _der(content.cert) if content.cert is not None else None,
+            }
+            for slot, content in card.slots.items()
+        },
+    }
+
+
+def card_from_json(doc: dict[str, Any], kek: bytes) -> SoftPIVCard:
+    card = SoftPIVCard(pin=str(doc["pin"]), puk=str(doc["puk"]), max_tries=int(doc["maxTries"]))
+    card.tries_left = int(doc["triesLeft"])
+    card.puk_tries_left = int(doc["pukTriesLeft"])
+    card.card_uuid = uuid.UUID(doc["cardUuid"]) if doc.get("cardUuid") else None
+    card.chain = [_cert(c) for c in doc.get("chain", [])]
+    for slot, content in doc.get("slots", {}).items():
+        key = load_private_key_pem(content["key"].encode(), kek)
+        cert = _cert(content["cert"]) if content.get("cert") else None
+        card.slots[slot] = SlotContent(key, cert)
+    return card

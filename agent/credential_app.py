@@ -36,7 +36,7 @@ from .issuers import FlowContext, IssuerClient, IssuerDirectory
 from .payloads import ProfileContext, renderer_for
 from .payloads.known_issues import DEFAULT_KNOWN_ISSUES
 from .rekey import rekey_if_due
-from .retry import Attempts, RetryPolicy, Sleep
+from .retry import Attempts, RetryingTransport, RetryPolicy, Sleep
 from .user import User, Workstation
 
 Narrator = Callable[[Device, str], None]
@@ -66,6 +66,21 @@ class CredentialApp:
     #: How transient failures are retried within a step, and how the app waits.
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     sleep: Sleep = asyncio.sleep
+
+    def __post_init__(self) -> None:
+        # Every exchange of this device (and its Intune channel) is resent where that is safe.
+        if not isinstance(self.transport, RetryingTransport):
+            dev = self.device
+            self.transport = RetryingTransport(
+                self.transport, self.retry, dev.clock, dev.rand, self.sleep, self._retried
+            )
+        self.intune.transport = self.transport
+
+    def _retried(self, error: ServiceError, delay: float) -> None:
+        self.device.retries += 1
+        self.narrate(
+            self.device, f"{error.code} during {error.during}; sent again in {delay:.1f} s"
+        )
 
     # --- the outer loop -------------------------------------------------------------------------
     async def sync(
@@ -164,9 +179,7 @@ class CredentialApp:
             self.device.save()
 
     # --- the state machine ----------------------------------------------------------------------
-    async def run(
-        self, user: User, workstation: Workstation, *, steps: int | None = None
-    ) -> State:
+    async def run(self, user: User, workstation: Workstation, *, steps: int | None = None) -> State:
         """Walk the enrollment from its current state until it ends (or for `steps` steps).
         Every step's failure becomes the machine's typed failure; nothing escapes."""
         dev = self.device

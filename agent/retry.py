@@ -15,11 +15,15 @@ import asyncio
 import datetime as dt
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any
+
+import aiohttp
 
 from trust_store.clock import Clock, ManualClock
 from trust_store.randomness import Randomness
 
-from .errors import ServiceError
+from .errors import ServiceError, ServiceRefusedError, ServiceUnreachableError
+from .http import Transport
 
 Sleep = Callable[[float], Awaitable[None]]
 
@@ -87,3 +91,59 @@ class VirtualSleep:
         if now < target:
             self.clock.advance(target - now)
         await asyncio.sleep(0)
+
+
+def safe_to_resend(error: ServiceError) -> bool:
+    """Whether a request can be sent again as it is: the server said "not now" before doing
+    anything (a transient refusal: 429, 503, ...) or was never reached. A timeout or a
+    connection lost mid-answer is ambiguous (the server may have committed): that is for the
+    step to retry, whose requests are idempotent."""
+    if isinstance(error, ServiceRefusedError | ServiceUnreachableError):
+        return error.transient
+    return False
+
+
+class RetryingTransport(Transport):
+    """A device's view of the shared transport: each request refused for now or never
+    delivered is sent again after a backoff (`RetryPolicy`), on the device's clock and random
+    stream. Shares the base transport's session; closing it closes nothing."""
+
+    def __init__(
+        self,
+        base: Transport,
+        policy: RetryPolicy,
+        clock: Clock,
+        rand: Randomness,
+        sleep: Sleep,
+        on_retry: Callable[[ServiceError, float], None],
+    ) -> None:
+        # No super().__init__: the TLS context and the session are the base's.
+        self.base = base
+        self.anchors = base.anchors
+        self.ssl = base.ssl
+        self.policy = policy
+        self.clock = clock
+        self.rand = rand
+        self._sleep = sleep
+        self._on_retry = on_retry
+
+    @property
+    def session(self) -> aiohttp.ClientSession:
+        return self.base.session
+
+    async def close(self) -> None:
+        return None
+
+    async def request(
+        self, method: str, url: str, *, during: str, **kw: Any
+    ) -> tuple[int, str, bytes]:
+        attempts = Attempts(self.policy, self.clock, self.rand, self.clock.now())
+        while True:
+            try:
+                return await self.base.request(method, url, during=during, **kw)
+            except ServiceError as e:
+                delay = attempts.next_delay(e) if safe_to_resend(e) else None
+                if delay is None:
+                    raise
+                self._on_retry(e, delay)
+                await self._sleep(delay)

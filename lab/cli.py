@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 from agent.errors import ServiceError, UnsupportedError
+from agent.statelock import DeviceBusyError
 from agent.payloads.known_issues import KNOWN_ISSUES, resolve
 
 from .demo import run_demo, select
@@ -117,7 +118,7 @@ def _enroll(args: argparse.Namespace) -> int:
     )
     try:
         report = asyncio.run(run_enroll(options, lambda t: print(t, flush=True)))
-    except LabFileError as e:
+    except (LabFileError, DeviceBusyError) as e:
         print(f"dcemu enroll: {e}", file=sys.stderr)
         return 2
     except ServiceError as e:

@@ -24,16 +24,20 @@ from typing import Any
 
 from cryptography import x509
 
+from agent.card import card_from_json, card_to_json
 from agent.credential_app import CredentialApp
-from agent.device import INDEX, Device
+from agent.device import INDEX, SECRET_SERVICE, Device
 from agent.enrollment import State
 from agent.http import Transport
+from agent.statelock import StateLock
 from agent.intune import IntuneChannel
 from agent.issuers import IssuerDirectory
 from agent.user import User, issue_card
 from mock_intune import GraphApp
 from trust_store.clock import OffsetClock, parse_iso
+from trust_store.pem import write_private
 from trust_store.randomness import Randomness
+from trust_store.secrets import FileKeyring
 
 from .crash import CrashingTransport
 from .flows import obtain
@@ -154,7 +158,7 @@ async def _one_device(
         device = Device(spec, remote.clock, path, rand)
     started = time.monotonic()
     if device.machine.state is not State.COMPLETE:
-        user = await _user(remote, upn, index)
+        user = await _user(remote, upn, index, path)
         app = CredentialApp(
             device,
             IntuneChannel(remote.transport, remote.url(INTUNE)),
@@ -182,8 +186,15 @@ def _why(device: Device) -> str:
     return f" ({failure['code']}: {failure['reason']})" if failure else ""
 
 
-async def _user(remote: Remote, upn: str, index: int) -> User:
-    return await issue_card(
+async def _user(remote: Remote, upn: str, index: int, keep: Path | None) -> User:
+    """The device's user with their PIV card: the one kept beside the device (a resumed device
+    has the same person and card), or a new card from the card authority."""
+    secret = keep / "secrets" if keep else None
+    if keep is not None and (keep / "user.json").exists():
+        doc = json.loads((keep / "user.json").read_text())
+        card = card_from_json(doc["card"], _card_key(secret))
+        return User(doc["name"], doc["upn"], doc["email"], card)
+    user = await issue_card(
         remote.transport,
         remote.url(CARD_AUTHORITY),
         admin_token=remote.labfile.admin_token,
@@ -193,10 +204,38 @@ async def _user(remote: Remote, upn: str, index: int) -> User:
         pin="123456",
         rand=remote.rand.child(f"user/{upn}"),
     )
+    if keep is not None:
+        doc = {
+            "name": user.name,
+            "upn": user.upn,
+            "email": user.email,
+            "card": card_to_json(user.card, _card_key(secret)),
+        }
+        write_private(keep / "user.json", json.dumps(doc).encode())
+    return user
+
+
+def _card_key(secrets: Path | None) -> bytes:
+    """The key that encrypts the kept card's private keys (in the device's keyring file)."""
+    assert secrets is not None
+    keyring = FileKeyring(secrets)
+    value = keyring.get_password(SECRET_SERVICE, "user-card")
+    if value is None:
+        value = Randomness().token_urlsafe(24)
+        keyring.set_password(SECRET_SERVICE, "user-card", value)
+    return value.encode()
 
 
 async def run_enroll(options: EnrollOptions, echo: Echo = print) -> dict[str, Any]:
-    """Run the devices; the report (also written to `options.out` when given)."""
+    """Run the devices; the report (also written to `options.out` when given). One agent at a
+    time per state directory: a second one gets `DeviceBusyError` before touching anything."""
+    if options.state_dir is None:
+        return await _run_enroll(options, echo)
+    with StateLock(options.state_dir, f"dcemu enroll --state-dir {options.state_dir}"):
+        return await _run_enroll(options, echo)
+
+
+async def _run_enroll(options: EnrollOptions, echo: Echo) -> dict[str, Any]:
     labfile = LabFile.read(options.lab)
     combo = _combo(options.issuer, options.platform)
     svc = labfile.service(options.issuer)
