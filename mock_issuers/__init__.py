@@ -33,5 +33,7 @@ certificate they issue), so it only has to be set before the first request.
 Approximations: the vendors' device protocols are not public; dcemu's own (docs/protocol.md)
 stand in for them. Earlier key-management certificates are backdated by 180 days each
 (`CardAuthoritySettings.key_history_spacing`) by signing through a clock-shifted view of the card
-CA. State lives in memory; `/admin/reset` clears it.
+CA. State lives in the storage each factory is given (`storage=`: memory when None, SQLite
+under `dcemu serve`), committed before each answer; `/admin/reset` clears it (see README.md,
+"State that survives").
 """

@@ -19,6 +19,7 @@ from trust_store.randomness import Randomness
 from .issuer import ISSUER_SERVICE, ISSUERS, Issuer, IssuerService
 from .issuer import create_app as _create_app
 from .issuer import server_ssl_context as _server_ssl_context
+from .persistence import Storage
 from .settings import IssuerSettings
 
 __all__ = [
@@ -32,15 +33,21 @@ __all__ = [
 
 
 def create_app(
-    issuer_name: str, settings: IssuerSettings, pki: LabPKI, clock: Clock, rand: Randomness
+    issuer_name: str,
+    settings: IssuerSettings,
+    pki: LabPKI,
+    clock: Clock,
+    rand: Randomness,
+    storage: Storage | None = None,
 ) -> web.Application:
     """The server of issuer `issuer_name` (a key of `ISSUERS`: "entrust", "intercede").
 
     Its derived CA hierarchy is `pki.derived[issuer_name]` (added to the LabPKI when missing).
     After binding, set `settings.public_url` (or `serving.public_url_of(app)`); point
     `settings.card_authority_url` at the card authority (sharing its `PublicUrl` holder works).
+    Its state is kept in `storage` (memory when None) and rebuilt from it.
     """
-    return _create_app(issuer_name, settings, pki, clock, rand)
+    return _create_app(issuer_name, settings, pki, clock, rand, storage)
 
 
 def server_ssl_context(pki: LabPKI, issuer_name: str) -> ssl.SSLContext:

@@ -17,6 +17,7 @@ from .openapi import (
     array,
     json_answer,
     json_body,
+    nullable,
     obj,
     operation,
     problems,
@@ -89,6 +90,54 @@ def revoke_operation(summary: str) -> Json:
         body=body,
         tags=("admin",),
     )
+
+
+#: One certificate an issuer's CA signed, as `GET /admin/issued` lists it.
+ISSUED_ITEM = obj(
+    [
+        "serial",
+        "profile",
+        "kind",
+        "enrollment",
+        "cardUuid",
+        "deviceId",
+        "current",
+        "status",
+        "reason",
+        "revokedAt",
+        "notBefore",
+        "notAfter",
+    ],
+    serial={**STRING, "description": "serial number, hex"},
+    profile=STRING,
+    kind={**nullable(STRING), "description": "the product (pivAuthentication ...); null: none"},
+    enrollment=nullable(STRING),
+    cardUuid=nullable(STRING),
+    deviceId=nullable(STRING),
+    current={"type": "boolean", "description": "its enrollment's current certificate"},
+    status={"enum": ["good", "revoked"]},
+    reason={"enum": [*sorted(REVOCATION_REASONS), None]},
+    revokedAt=nullable(TIME),
+    notBefore=TIME,
+    notAfter=TIME,
+)
+
+
+def issued_paths() -> dict[str, dict[str, Json]]:
+    """`GET /admin/issued` (the issuers and Purebred's enterprise listener)."""
+    return {
+        "/admin/issued": {
+            "get": operation(
+                "Everything this issuer's CA signed, in order, with its status (lab control)",
+                {
+                    "200": json_answer(
+                        "the certificates", obj(["issued"], issued=array(ISSUED_ITEM))
+                    )
+                },
+                tags=("admin",),
+            )
+        }
+    }
 
 
 def status_paths(certificates: str, ca: str) -> dict[str, dict[str, Json]]:

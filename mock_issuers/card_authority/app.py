@@ -11,6 +11,7 @@ from trust_store.clock import Clock
 from trust_store.labpki import LabPKI
 from trust_store.randomness import Randomness
 
+from ..persistence import Storage, committing, storage_or_memory
 from ..revocation import add_revocation_routes
 from ..serving import PUBLIC_URL, https_context
 from ..settings import CardAuthoritySettings
@@ -22,14 +23,21 @@ SERVER_NAME = "card-authority"
 
 
 def create_app(
-    settings: CardAuthoritySettings, pki: LabPKI, clock: Clock, rand: Randomness
+    settings: CardAuthoritySettings,
+    pki: LabPKI,
+    clock: Clock,
+    rand: Randomness,
+    storage: Storage | None = None,
 ) -> web.Application:
-    """Build the card authority. Set `settings.public_url` once the server is bound."""
+    """Build the card authority, rebuilt from `storage` (memory when None); what a request
+    changes is committed before its answer. Set `settings.public_url` once the server is
+    bound."""
+    storage = storage_or_memory(storage)
     state = ServerState(
         SERVER_NAME, clock, rand, openapi=openapi_document(), admin_token=settings.admin_token
     )
-    app = base_app(state, body_limit=settings.body_limit)
-    authority = CardAuthority(settings, pki, clock, rand)
+    app = base_app(state, body_limit=settings.body_limit, outer=committing(storage))
+    authority = CardAuthority(settings, pki, clock, rand, storage)
     app[CARD_AUTHORITY] = authority
     app[PUBLIC_URL] = settings.public_url
     state.reset_hooks.append(authority.reset)

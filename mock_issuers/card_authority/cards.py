@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
@@ -93,6 +94,7 @@ class CardRecord:
     digital_signature: x509.Certificate
     #: Escrowed key-management keys, newest first.
     key_management: list[EscrowedKey] = field(default_factory=list)
+    issued_at: dt.datetime = field(kw_only=True)
 
     def certificates(self) -> list[x509.Certificate]:
         return [

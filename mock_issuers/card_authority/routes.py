@@ -51,6 +51,10 @@ async def recover_escrow(request: web.Request) -> web.Response:
     return web.json_response({"items": authority.escrow_json(record, password)})
 
 
+async def list_cards(request: web.Request) -> web.Response:
+    return web.json_response({"cards": request.app[CARD_AUTHORITY].listing()})
+
+
 async def cacerts(request: web.Request) -> web.Response:
     chain = request.app[CARD_AUTHORITY].chain
     return web.Response(body=certs_pem(chain), content_type=PEM_CHAIN)
@@ -58,6 +62,7 @@ async def cacerts(request: web.Request) -> web.Response:
 
 def add_routes(app: web.Application) -> None:
     app.router.add_post("/admin/cards", issue_card)
+    app.router.add_get("/admin/cards", list_cards)
     app.router.add_post("/admin/cards/{uuid}/revoke", revoke_card)
     app.router.add_post("/escrow/{uuid}/recover", recover_escrow)
     app.router.add_get("/cacerts", cacerts)

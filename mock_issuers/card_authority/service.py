@@ -4,7 +4,8 @@ Each card gets its own PUK (8 digits from the card authority's seeded randomness
 personalisation and told once, in the issuance answer; the card authority keeps no copy.
 
 Every operation takes already-validated input; the mutating part runs without awaiting, so
-concurrent requests never see half an issuance.
+concurrent requests never see half an issuance. What it changes goes to its storage (`store.py`;
+the card CA's own records through `CertificateAuthority.attach`), committed before the answer.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 from cryptography import x509
 
 from servicekit.problems import NotFound
+from servicekit.storage import MemoryStorage, Storage
 from trust_store import certprofiles as cp
 from trust_store.clock import Clock
 from trust_store.keys import PrivateKey
@@ -27,6 +29,8 @@ from ..revocation import point_revocation_urls
 from ..settings import CardAuthoritySettings
 from .cards import CardRecord, CardRequest
 from .escrow import certify_history
+from .store import CardStore, card_summary
+from .vault import KeyVault
 
 #: A PIV PUK is 8 digits (SP 800-73-4 part 2, PIN and PUK formats).
 PUK_DIGITS = 8
@@ -38,12 +42,21 @@ class CardAuthority:
     pki: LabPKI
     clock: Clock
     rand: Randomness
-    cards: dict[uuid.UUID, CardRecord] = field(default_factory=dict)
+    #: Where the cards and the card CA's records are kept (memory unless the lab gives one).
+    storage: Storage = field(default_factory=MemoryStorage, repr=False)
+    store: CardStore = field(init=False, repr=False)
     #: Where PUKs come from (its own stream, so PUKs do not shift the other draws).
     puks: Randomness = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.puks = self.rand.child("puk")
+        ca = self.pki.piv.issuing
+        ca.attach(self.storage)
+        self.store = CardStore(self.storage, ca, KeyVault.of(self.pki))
+
+    @property
+    def cards(self) -> dict[uuid.UUID, CardRecord]:
+        return self.store.cards
 
     @property
     def chain(self) -> list[x509.Certificate]:
@@ -54,7 +67,7 @@ class CardAuthority:
         ca = self.pki.piv.issuing
         point_revocation_urls(ca, self.settings.public_url)
         card_uuid = self.rand.uuid4()
-        while card_uuid in self.cards:
+        while self.store.taken(card_uuid):  # never given before, also across restarts
             card_uuid = self.rand.uuid4()
         subject = request.user.subject(card_uuid)
         record = CardRecord(
@@ -63,8 +76,9 @@ class CardAuthority:
             ca.issue(request.piv_authentication.public_key, subject, cp.PIV_CARD_AUTH),
             ca.issue(request.digital_signature.public_key, subject, cp.PIV_CARD_SIGNATURE),
             certify_history(ca, km_keys, subject, self.settings.key_history_spacing),
+            issued_at=self.clock.now(),
         )
-        self.cards[card_uuid] = record
+        self.store.add(record)
         return record
 
     def card(self, card_id: str) -> CardRecord:
@@ -102,6 +116,10 @@ class CardAuthority:
         """The escrowed key-management keys, newest first, as PKCS#12 under `password`."""
         return [k.to_json(password, self.chain) for k in record.key_management]
 
+    def listing(self) -> list[dict[str, Any]]:
+        """Every card, in the order issued (`GET /admin/cards`)."""
+        return [card_summary(r, self.pki.piv.issuing) for r in self.cards.values()]
+
     def snapshot(self) -> dict[str, Any]:
         """What a refused request must leave unchanged (tests and `/admin/` compare it)."""
         ca = self.pki.piv.issuing
@@ -112,4 +130,6 @@ class CardAuthority:
         }
 
     def reset(self) -> None:
-        self.cards.clear()
+        """Forget the cards; the card CA keeps its records (certificates issued stay known to
+        OCSP and their serials, like the cards' UUIDs, are never used again)."""
+        self.store.clear()

@@ -8,6 +8,8 @@ from ..openapi import (
     EMAIL,
     MUTUAL_TLS,
     PEM,
+    STRING,
+    TIME,
     UPN,
     Json,
     array,
@@ -49,6 +51,30 @@ _CARD = obj(
     keyManagement=array(KEY_ITEM),
     chain=PEM,
 )
+_CARD_SUMMARY = obj(
+    [
+        "cardUuid",
+        "upn",
+        "name",
+        "status",
+        "reason",
+        "issuedAt",
+        "notBefore",
+        "notAfter",
+        "revokedAt",
+        "certificates",
+    ],
+    cardUuid={"type": "string", "format": "uuid"},
+    upn=STRING,
+    name=STRING,
+    status={"enum": ["active", "revoked"]},
+    reason=nullable(STRING),
+    issuedAt=TIME,
+    notBefore=TIME,
+    notAfter=TIME,
+    revokedAt=nullable(TIME),
+    certificates={**array(STRING), "description": "serial numbers (hex) of its certificates"},
+)
 
 
 def openapi_document() -> Json:
@@ -62,7 +88,12 @@ def openapi_document() -> Json:
                 },
                 body=json_body(_CARD_REQUEST),
                 tags=("admin",),
-            )
+            ),
+            "get": operation(
+                "Every card issued (since the last reset), with its status",
+                {"200": json_answer("the cards", obj(["cards"], cards=array(_CARD_SUMMARY)))},
+                tags=("admin",),
+            ),
         },
         "/admin/cards/{uuid}/revoke": {
             "post": revoke_operation("Revoke every certificate of a card")

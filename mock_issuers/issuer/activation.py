@@ -98,7 +98,7 @@ def activate(
     if not enrollment.holder.same_user(request.upn):
         raise UserMismatch("the device's user is not the user who signed in with the card")
     if issuer.password_required:
-        _check_password(enrollment, issuer, request.password or "")
+        _check_password(store, enrollment, issuer, request.password or "")
     store.activate(enrollment, request.device, now, access_lifetime, request.key)
     return enrollment
 
@@ -114,7 +114,10 @@ def _is_repeat(enrollment: Enrollment, request: ActivationRequest) -> bool:
     )
 
 
-def _check_password(enrollment: Enrollment, issuer: Issuer, given: str) -> None:
+def _check_password(
+    store: EnrollmentStore, enrollment: Enrollment, issuer: Issuer, given: str
+) -> None:
+    """A wrong password counts (kept, and committed with the refusal); the last one cancels."""
     expected = enrollment.password or ""
     if hmac.compare_digest(given.encode(), expected.encode()):
         return
@@ -122,5 +125,7 @@ def _check_password(enrollment: Enrollment, issuer: Issuer, given: str) -> None:
     remaining = issuer.max_password_attempts - enrollment.failed_passwords
     if remaining <= 0:
         enrollment.fire(Event.CANCEL)
+    store.save(enrollment)
+    if remaining <= 0:
         raise AttemptsExhausted("too many wrong passwords; the enrollment is cancelled")
     raise PasswordMismatch("wrong activation password", attemptsRemaining=remaining)

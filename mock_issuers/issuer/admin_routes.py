@@ -1,7 +1,7 @@
-"""Issuer-side lab controls under `/admin/`: revoke what an enrollment issued, or terminate
-every derived credential of a card (SP 800-157: a terminated card ends them); on issuers that
-re-key automatically, change a person's name or email in the issuer's directory, which makes
-their live credentials due for re-key."""
+"""Issuer-side lab controls under `/admin/`: list everything the issuer's CA signed; revoke
+what an enrollment issued, or terminate every derived credential of a card (SP 800-157: a
+terminated card ends them); on issuers that re-key automatically, change a person's name or
+email in the issuer's directory, which makes their live credentials due for re-key."""
 
 from __future__ import annotations
 
@@ -13,8 +13,13 @@ from servicekit.problems import NotFound, read_json
 
 from ..revocation import parse_reason
 from ..wire import read_optional_json
+from .issued_list import issued_listing
 from .people import PersonUpdate
 from .service import ISSUER_SERVICE
+
+
+async def list_issued(request: web.Request) -> web.Response:
+    return web.json_response({"issued": issued_listing(request.app[ISSUER_SERVICE])})
 
 
 async def revoke_enrollment(request: web.Request) -> web.Response:
@@ -57,7 +62,9 @@ async def update_person(request: web.Request) -> web.Response:
 
 
 def add_admin_routes(app: web.Application, *, people: bool = False) -> None:
-    """The revoke routes; with `people`, the directory route of issuers that re-key."""
+    """The listing and revoke routes; with `people`, the directory route of issuers that
+    re-key."""
+    app.router.add_get("/admin/issued", list_issued)
     app.router.add_post("/admin/enrollments/{id}/revoke", revoke_enrollment)
     app.router.add_post("/admin/cards/{uuid}/revoke", revoke_card)
     if people:

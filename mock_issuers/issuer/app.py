@@ -12,6 +12,7 @@ from trust_store.clock import Clock
 from trust_store.labpki import LabPKI
 from trust_store.randomness import Randomness
 
+from ..persistence import Storage, committing, storage_or_memory
 from ..revocation import add_revocation_routes
 from ..serving import PUBLIC_URL, https_context
 from ..settings import IssuerSettings
@@ -26,19 +27,27 @@ from .spec import openapi_document
 
 
 def create_issuer_app(
-    issuer_name: str, settings: IssuerSettings, pki: LabPKI, clock: Clock, rand: Randomness
+    issuer_name: str,
+    settings: IssuerSettings,
+    pki: LabPKI,
+    clock: Clock,
+    rand: Randomness,
+    storage: Storage | None = None,
 ) -> web.Application:
-    """Build the server of the registered issuer `issuer_name`. Set `settings.public_url` once
-    it is bound; `settings.card_authority_url` must be set before devices ask for key history."""
+    """Build the server of the registered issuer `issuer_name`, rebuilt from `storage` (memory
+    when None); what a request changes is committed before its answer. Set
+    `settings.public_url` once it is bound; `settings.card_authority_url` must be set before
+    devices ask for key history."""
     try:
         issuer = ISSUERS[issuer_name]()
     except KeyError:
         raise NotFound(f"no issuer {issuer_name!r}; registered: {sorted(ISSUERS)}") from None
     openapi = openapi_document(issuer)
     openapi["paths"].update(rekey_paths(issuer))
+    storage = storage_or_memory(storage)
     state = ServerState(issuer.name, clock, rand, openapi=openapi, admin_token=settings.admin_token)
-    app = base_app(state, body_limit=settings.body_limit)
-    service = IssuerService(issuer, settings, pki, clock, rand)
+    app = base_app(state, body_limit=settings.body_limit, outer=committing(storage))
+    service = IssuerService(issuer, settings, pki, clock, rand, storage)
     app[ISSUER_SERVICE] = service
     app[PUBLIC_URL] = settings.public_url
     state.reset_hooks.append(service.reset)

@@ -1,5 +1,9 @@
 """Every enrollment of one issuer, indexed by id, activation token, device access token and the
-serial numbers of every certificate it issued (current or superseded by a re-key)."""
+serial numbers of every certificate it issued (current or superseded by a re-key).
+
+Each enrollment is kept in the issuer's storage (collection `enrollments`, `enrollment_docs`);
+every change is written with `save` as it happens, and the indexes are rebuilt from the stored
+documents when the issuer starts."""
 
 from __future__ import annotations
 
@@ -9,23 +13,47 @@ from collections.abc import Iterator
 from cryptography import x509
 
 from servicekit.problems import NotFound, Unauthorized
+from servicekit.storage import MemoryStorage, Storage
 from trust_store.randomness import Randomness
 
 from .base import Issuer
+from .docs import CertLookup, no_certificates
+from .enrollment_docs import enrollment_from_json, enrollment_to_json
 from .enrollment_state import DeviceInfo, Enrollment
 from .holder import CardHolder
 
 ID_BYTES = 12
 ACCESS_TOKEN_BYTES = 32
+ENROLLMENTS = "enrollments"
 
 
 class EnrollmentStore:
-    def __init__(self, rand: Randomness) -> None:
+    def __init__(
+        self,
+        rand: Randomness,
+        storage: Storage | None = None,
+        cert_of: CertLookup = no_certificates,
+    ) -> None:
         self.rand = rand
+        self.storage: Storage = MemoryStorage() if storage is None else storage
         self._by_id: dict[str, Enrollment] = {}
         self._by_token: dict[str, Enrollment] = {}
         self._by_access: dict[str, Enrollment] = {}
         self._by_serial: dict[int, Enrollment] = {}
+        for doc in self.storage.load(ENROLLMENTS).values():
+            self._index(enrollment_from_json(doc, cert_of))
+
+    def _index(self, enrollment: Enrollment) -> None:
+        self._by_id[enrollment.id] = enrollment
+        self._by_token[enrollment.token] = enrollment
+        if enrollment.access_token is not None:
+            self._by_access[enrollment.access_token] = enrollment
+        for serial in enrollment.serials:
+            self._by_serial[serial] = enrollment
+
+    def save(self, enrollment: Enrollment) -> None:
+        """Write the enrollment as it now is (committed with the request)."""
+        self.storage.put(ENROLLMENTS, enrollment.id, enrollment_to_json(enrollment))
 
     def create(
         self, issuer: Issuer, holder: CardHolder, now: dt.datetime, lifetime: dt.timedelta
@@ -40,8 +68,8 @@ class EnrollmentStore:
             expires_at=now + lifetime,
             kinds=tuple(p.kind for p in issuer.products),
         )
-        self._by_id[enrollment.id] = enrollment
-        self._by_token[token] = enrollment
+        self._index(enrollment)
+        self.save(enrollment)
         return enrollment
 
     def _fresh(self, index: dict[str, Enrollment], n: int) -> str:
@@ -77,6 +105,7 @@ class EnrollmentStore:
         access = self._fresh(self._by_access, ACCESS_TOKEN_BYTES)
         enrollment.activate(device, access, now + lifetime, activation_key)
         self._by_access[access] = enrollment
+        self.save(enrollment)
 
     def by_access_token(self, token: str, now: dt.datetime) -> Enrollment:
         enrollment = self._by_access.get(token)
@@ -89,6 +118,7 @@ class EnrollmentStore:
     def record_issued(self, enrollment: Enrollment, kind: str, cert: x509.Certificate) -> None:
         enrollment.record_issued(kind, cert)
         self._by_serial[cert.serial_number] = enrollment
+        self.save(enrollment)
 
     def record_rekey(
         self, enrollment: Enrollment, certs: dict[str, x509.Certificate], reason: str = ""
@@ -97,6 +127,7 @@ class EnrollmentStore:
         old = enrollment.rekey(certs, reason)
         for cert in certs.values():
             self._by_serial[cert.serial_number] = enrollment
+        self.save(enrollment)
         return old
 
     def by_serial(self, serial: int) -> Enrollment | None:
@@ -117,3 +148,4 @@ class EnrollmentStore:
         self._by_token.clear()
         self._by_access.clear()
         self._by_serial.clear()
+        self.storage.clear(ENROLLMENTS)

@@ -100,6 +100,8 @@ class Enrollment:
     #: The last re-key: why, and the serials it superseded (a repeat gets the same answer).
     last_rekey_reason: str | None = None
     superseded: tuple[int, ...] = ()
+    #: The serial of every certificate it issued, current or superseded, in order.
+    serials: list[int] = field(default_factory=list)
 
     def fire(self, event: Event) -> State:
         new = TRANSITIONS.get((self.state, event))
@@ -133,19 +135,19 @@ class Enrollment:
         remaining = set(self.kinds) - set(self.issued) - {kind}
         self.fire(Event.ISSUE if remaining else Event.ISSUE_LAST)
         self.issued[kind] = cert
+        self.serials.append(cert.serial_number)
 
     def is_current(self, cert: x509.Certificate) -> bool:
         return any(c == cert for c in self.issued.values())
 
-    def rekey(
-        self, certs: dict[str, x509.Certificate], reason: str = ""
-    ) -> list[x509.Certificate]:
+    def rekey(self, certs: dict[str, x509.Certificate], reason: str = "") -> list[x509.Certificate]:
         """Replace every certificate at once; return the superseded ones."""
         if set(certs) != set(self.kinds):
             raise TransitionError(f"enrollment {self.id}: a re-key replaces every kind at once")
         self.fire(Event.REKEY)
         old = list(self.issued.values())
         self.issued = dict(certs)
+        self.serials.extend(c.serial_number for c in certs.values())
         self.generation += 1
         self.last_rekey_reason = reason
         self.superseded = tuple(c.serial_number for c in old)

@@ -3,7 +3,8 @@ where they differ from the card's. MyID re-keys a derived credential when either
 SP 800-157 requires re-issuance (and revocation of the old certificate) when the name changes.
 
 Nothing is stored per credential: whether a credential's subject is stale is computed by
-comparing its certificate with `subject_for(holder)` (see `rekey.subject_changed`).
+comparing its certificate with `subject_for(holder)` (see `rekey.subject_changed`). The
+directory's changes are kept in the issuer's storage (collection `people`, by folded UPN).
 """
 
 from __future__ import annotations
@@ -14,9 +15,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from servicekit.problems import BadRequest
+from servicekit.storage import MemoryStorage, Storage
 from servicekit.text import common_name_problem, email_problem
 from trust_store.certprofiles import Subject
-from trust_store.clock import isoformat
+from trust_store.clock import isoformat, parse_iso
 
 from .holder import CardHolder
 
@@ -72,12 +74,20 @@ class Person:
             "changedAt": isoformat(self.changed_at),
         }
 
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> Person:
+        return cls(d["upn"], d["name"], d["email"], parse_iso(d["changedAt"]))
+
+
+PEOPLE = "people"
+
 
 class PeopleDirectory:
     """Directory changes by UPN (compared case-insensitively); the card is the default."""
 
-    def __init__(self) -> None:
-        self._people: dict[str, Person] = {}
+    def __init__(self, storage: Storage | None = None) -> None:
+        self.storage: Storage = MemoryStorage() if storage is None else storage
+        self._people = {k: Person.from_json(d) for k, d in self.storage.load(PEOPLE).items()}
 
     def update(self, upn: str, change: PersonUpdate, now: dt.datetime) -> Person:
         old = self._people.get(upn.casefold())
@@ -88,6 +98,7 @@ class PeopleDirectory:
             now,
         )
         self._people[upn.casefold()] = person
+        self.storage.put(PEOPLE, upn.casefold(), person.to_json())
         return person
 
     def get(self, upn: str) -> Person | None:
@@ -110,3 +121,4 @@ class PeopleDirectory:
 
     def clear(self) -> None:
         self._people.clear()
+        self.storage.clear(PEOPLE)

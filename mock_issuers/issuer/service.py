@@ -1,4 +1,6 @@
-"""One issuer server's state and collaborators, built by the app factory."""
+"""One issuer server's state and collaborators, built by the app factory and rebuilt from its
+storage: its CA's records (`issued/<CA>`, `crl-numbers`), `enrollments`, `sessions` and `people`
+(what each holds: the stores' docstrings)."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ from typing import Any
 from aiohttp import web
 from cryptography import x509
 
+from servicekit.storage import MemoryStorage, Storage
 from trust_store.clock import Clock
 from trust_store.labpki import Hierarchy, LabPKI
 from trust_store.randomness import Randomness
@@ -18,6 +21,7 @@ from ..settings import IssuerSettings
 from .base import Issuer
 from .cardcheck import CardVerifier
 from .device_credential import CredentialGate
+from .docs import lookup_in
 from .enrollment_index import EnrollmentStore
 from .enrollment_state import Enrollment
 from .people import PeopleDirectory
@@ -43,6 +47,8 @@ class IssuerService:
     pki: LabPKI
     clock: Clock
     rand: Randomness
+    #: Where its state is kept (memory unless the lab gives one).
+    storage: Storage = field(default_factory=MemoryStorage, repr=False)
     hierarchy: Hierarchy = field(init=False)
     upstream: Upstream = field(init=False)
     verifier: CardVerifier = field(init=False)
@@ -56,15 +62,17 @@ class IssuerService:
 
     def __post_init__(self) -> None:
         self.hierarchy = self.pki.add_issuer(self.issuer.name)
+        ca = self.hierarchy.issuing
+        ca.attach(self.storage)  # first: the enrollments refer to its certificates
         self.upstream = Upstream(
             [self.pki.tls_root.cert],
             self.pki.server_credential(self.issuer.name),
             self.settings.upstream_timeout,
         )
         self.verifier = CardVerifier(self.pki.piv, self.upstream, self.clock, self.rand)
-        self.sessions = SessionStore(self.rand)
-        self.enrollments = EnrollmentStore(self.rand)
-        self.people = PeopleDirectory()
+        self.sessions = SessionStore(self.rand, self.storage, now=self.clock.now())
+        self.enrollments = EnrollmentStore(self.rand, self.storage, lookup_in(ca))
+        self.people = PeopleDirectory(self.storage)
         self.pipeline = standard_pipeline(
             self.verifier,
             self.hierarchy.issuing,

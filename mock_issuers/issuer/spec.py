@@ -25,6 +25,7 @@ from ..spec_parts import (
     DEVICE,
     ENROLLMENT_GRANT,
     est_paths,
+    issued_paths,
     key_items,
     revoke_operation,
     status_paths,
@@ -168,6 +169,7 @@ def _pki() -> dict[str, dict[str, Json]]:
     revoke = revoke_operation("Revoke derived certificates (lab control)")
     return {
         **status_paths("the derived certificates", "the issuing CA"),
+        **issued_paths(),
         "/admin/enrollments/{id}/revoke": {"post": revoke},
         "/admin/cards/{uuid}/revoke": {"post": revoke},
     }

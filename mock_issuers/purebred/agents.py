@@ -1,5 +1,7 @@
 """Who may use the console: registered Purebred agents, named by UPN (case-insensitive) or by
-their card's UUID. The allow-list starts from the settings; `/admin/agents` changes it."""
+their card's UUID. The allow-list starts from the settings; `/admin/agents` changes it, and each
+change is kept in the server's storage (collection `agents`: an entry registered or removed at
+run time), replayed over the settings' list when the server starts."""
 
 from __future__ import annotations
 
@@ -7,10 +9,12 @@ import re
 import uuid
 
 from servicekit.problems import BadRequest, NotFound
+from servicekit.storage import MemoryStorage, Storage
 from servicekit.text import upn_problem
 
 from ..issuer.holder import CardHolder
 
+AGENTS = "agents"
 _UUID = re.compile(r"[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}")
 
 
@@ -26,9 +30,15 @@ def normalise(entry: str) -> str:
 
 
 class AgentRegistry:
-    def __init__(self, initial: frozenset[str]) -> None:
+    def __init__(self, initial: frozenset[str], storage: Storage | None = None) -> None:
+        self.storage: Storage = MemoryStorage() if storage is None else storage
         self._initial = frozenset(normalise(e) for e in initial)
         self._entries = set(self._initial)
+        for entry, doc in self.storage.load(AGENTS).items():
+            if doc["registered"]:
+                self._entries.add(entry)
+            else:
+                self._entries.discard(entry)
 
     def is_registered(self, holder: CardHolder) -> bool:
         return holder.upn.casefold() in self._entries or str(holder.card_uuid) in self._entries
@@ -36,6 +46,7 @@ class AgentRegistry:
     def add(self, entry: str) -> str:
         value = normalise(entry)
         self._entries.add(value)
+        self.storage.put(AGENTS, value, {"registered": True})
         return value
 
     def remove(self, entry: str) -> None:
@@ -43,9 +54,11 @@ class AgentRegistry:
         if value not in self._entries:
             raise NotFound(f"{entry!r} is not a registered agent")
         self._entries.discard(value)
+        self.storage.put(AGENTS, value, {"registered": False})
 
     def entries(self) -> list[str]:
         return sorted(self._entries)
 
     def reset(self) -> None:
         self._entries = set(self._initial)
+        self.storage.clear(AGENTS)

@@ -29,6 +29,7 @@ from trust_store.randomness import Randomness
 
 from ..issuer.app import issuer_ssl_context
 from ..issuer.service import ISSUER_SERVICE
+from ..persistence import Storage, committing, storage_or_memory
 from ..revocation import add_revocation_routes
 from ..serving import PUBLIC_URL, https_context, serve
 from ..settings import PublicUrl
@@ -59,13 +60,18 @@ class PurebredApps:
 
 
 def create_apps(
-    settings: PurebredSettings, pki: LabPKI, clock: Clock, rand: Randomness
+    settings: PurebredSettings,
+    pki: LabPKI,
+    clock: Clock,
+    rand: Randomness,
+    storage: Storage | None = None,
 ) -> PurebredApps:
-    """Build both listeners' apps. Its derived CA hierarchy is `pki.derived["purebred"]`
+    """Build both listeners' apps over one service, rebuilt from `storage` (memory when None;
+    each listener commits what a request changed before its answer). Its derived CA hierarchy is `pki.derived["purebred"]`
     (added when missing). Set `settings.public_url` and `settings.device_url` once bound
     (`start` does both); `settings.card_authority_url` must point at a card authority whose
     escrow clients include "purebred"."""
-    service = PurebredService(settings, pki, clock, rand)
+    service = PurebredService(settings, pki, clock, rand, storage_or_memory(storage))
     # One admin token for both listeners (registering agents is an admin action).
     admin_token = settings.admin_token or new_secret(rand.child("admin-token"))
 
@@ -99,7 +105,7 @@ def _listener_app(
     state = ServerState(
         f"{NAME}-{listener}", service.clock, service.rand, openapi=openapi, admin_token=admin_token
     )
-    app = base_app(state, body_limit=service.settings.body_limit)
+    app = base_app(state, body_limit=service.settings.body_limit, outer=committing(service.storage))
     app[PUREBRED_SERVICE] = service
     app[ISSUER_SERVICE] = service.core
     app[PUBLIC_URL] = public_url

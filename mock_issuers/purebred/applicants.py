@@ -5,6 +5,9 @@ applicant presents at the desk (certificates are public; reading them needs no P
 server validates that certificate (chain to the PIV root, OCSP) exactly as at a card sign-in,
 so the applicant's name, UPN and card UUID come from the card, never from what anyone types.
 The agent then confirms, in person, that the card is the applicant's (`confirm`).
+
+Applicants are kept in the server's storage (collection `applicants`, by card UUID): the card
+certificate they were identified by, who identified and confirmed them, and when.
 """
 
 from __future__ import annotations
@@ -17,9 +20,13 @@ from enum import StrEnum
 from typing import Any
 
 from servicekit.problems import NotFound
-from trust_store.clock import isoformat
+from servicekit.storage import MemoryStorage, Storage
+from trust_store.clock import isoformat, parse_iso
 
+from ..issuer.docs import holder_doc, holder_from_doc, time_doc, time_from_doc
 from ..issuer.holder import CardHolder
+
+APPLICANTS = "applicants"
 
 
 class ApplicantStatus(StrEnum):
@@ -62,10 +69,38 @@ class Applicant:
             "confirmedBy": self.confirmed_by,
         }
 
+    def to_doc(self) -> dict[str, Any]:
+        return {
+            "card": holder_doc(self.holder),
+            "identifiedBy": self.identified_by,
+            "identifiedAt": isoformat(self.identified_at),
+            "status": self.status.value,
+            "confirmedBy": self.confirmed_by,
+            "confirmedAt": time_doc(self.confirmed_at),
+        }
+
+    @classmethod
+    def from_doc(cls, d: dict[str, Any]) -> Applicant:
+        return cls(
+            holder_from_doc(d["card"]),
+            d["identifiedBy"],
+            parse_iso(d["identifiedAt"]),
+            ApplicantStatus(d["status"]),
+            d["confirmedBy"],
+            time_from_doc(d["confirmedAt"]),
+        )
+
 
 class ApplicantStore:
-    def __init__(self) -> None:
+    def __init__(self, storage: Storage | None = None) -> None:
+        self.storage: Storage = MemoryStorage() if storage is None else storage
         self._by_uuid: dict[uuid.UUID, Applicant] = {}
+        for doc in self.storage.load(APPLICANTS).values():
+            applicant = Applicant.from_doc(doc)
+            self._by_uuid[applicant.holder.card_uuid] = applicant
+
+    def _save(self, applicant: Applicant) -> None:
+        self.storage.put(APPLICANTS, applicant.id, applicant.to_doc())
 
     def identify(self, holder: CardHolder, agent: str, now: dt.datetime) -> tuple[Applicant, bool]:
         """The applicant record of this card, and whether it is new."""
@@ -74,7 +109,14 @@ class ApplicantStore:
             return existing, False
         applicant = Applicant(holder, agent, now)
         self._by_uuid[holder.card_uuid] = applicant
+        self._save(applicant)
         return applicant, True
+
+    def confirm(self, applicant: Applicant, agent: str, now: dt.datetime) -> None:
+        """The agent has checked, in person, that the card is the applicant's."""
+        if not applicant.confirmed:
+            applicant.confirm(agent, now)
+            self._save(applicant)
 
     def get(self, applicant_id: str) -> Applicant:
         try:
@@ -91,3 +133,4 @@ class ApplicantStore:
 
     def clear(self) -> None:
         self._by_uuid.clear()
+        self.storage.clear(APPLICANTS)

@@ -20,7 +20,7 @@ from ..wire import bearer_token, get_str, read_optional_json
 from .applicants import Applicant
 from .kinds import AgentNotRegistered, ApplicantNotConfirmed, StepOutOfOrder
 from .otps import AGENT_STEPS, OtpStep
-from .preenroll import PreEvent, PreState
+from .preenroll import PreState
 from .service import PUREBRED_SERVICE, PurebredService
 
 MAX_PEM = 16384
@@ -109,7 +109,7 @@ async def confirm_applicant(request: web.Request) -> web.Response:
     agent = agent_session(request, service)
     await read_optional_json(request)
     applicant = service.applicants.get(request.match_info["id"])
-    applicant.confirm(agent.holder.upn, service.clock.now())
+    service.applicants.confirm(applicant, agent.holder.upn, service.clock.now())
     return web.json_response(_applicant_json(service, applicant))
 
 
@@ -146,8 +146,7 @@ async def confirm_pre_enrollment(request: web.Request) -> web.Response:
     pre = service.pre_enrollments.get(request.match_info["id"])
     now = service.clock.now()
     pre.check_confirmable(typed, now)
-    pre.fire(PreEvent.CONFIRM)
-    pre.confirmed_by = agent.holder.upn
+    service.pre_enrollments.confirm(pre, agent.holder.upn)
     return web.json_response(pre.to_json(now))
 
 

@@ -34,7 +34,6 @@ from ..issuer.service import IssuerService
 from ..wire import bearer_token, get_obj, get_str, read_body
 from .kinds import OtpUserMismatch
 from .otps import OtpStep
-from .preenroll import PreEvent
 from .service import PUREBRED_SERVICE
 
 MAX_OTP = 32
@@ -99,8 +98,7 @@ async def enroll(request: web.Request) -> web.Response:
     service.otps.redeem(otp, now)
     enrollment = core.enrollments.create(core.issuer, holder, now, core.token_lifetime)
     core.enrollments.activate(enrollment, pre.device, now, service.settings.access_token_lifetime)
-    pre.fire(PreEvent.ENROLL)
-    pre.enrollment = enrollment.id
+    service.pre_enrollments.enrolled(pre, enrollment.id)
     return web.json_response(_enrolled(enrollment, core, now), status=201)
 
 

@@ -6,6 +6,10 @@ the last two on the portal after their own card sign-in. Checking never changes 
 `redeem` checks and marks a code used with no `await` in between, so of two concurrent uses of
 one code exactly one wins. A step that must await before it knows it succeeded (key recovery
 at the card authority) `reserve`s the code first, then `commit`s or `release`s it.
+
+Every code is kept in the server's storage (collection `otps`, by code) with its state, as it
+changes. A code stored as reserved belongs to a request that never answered (the server
+stopped while it awaited): it is usable again when the server starts.
 """
 
 from __future__ import annotations
@@ -17,7 +21,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from trust_store.clock import isoformat
+from servicekit.storage import MemoryStorage, Storage
+from trust_store.clock import isoformat, parse_iso
 from trust_store.randomness import Randomness
 
 from .kinds import OtpExpired, OtpInvalid, OtpStepMismatch, OtpUsed, OtpUserMismatch
@@ -64,12 +69,44 @@ class Otp:
     def snapshot(self) -> tuple[str, str, str]:
         return (self.code, self.step.value, self.state.value)
 
+    def to_doc(self) -> dict[str, Any]:
+        return {
+            "step": self.step.value,
+            "applicant": str(self.applicant),
+            "issuedBy": self.issued_by,
+            "issuedAt": isoformat(self.issued_at),
+            "expiresAt": isoformat(self.expires_at),
+            "state": self.state.value,
+            "usedAt": None if self.used_at is None else isoformat(self.used_at),
+        }
+
+    @classmethod
+    def from_doc(cls, code: str, d: dict[str, Any]) -> Otp:
+        state = OtpState(d["state"])
+        return cls(
+            code,
+            OtpStep(d["step"]),
+            uuid.UUID(d["applicant"]),
+            d["issuedBy"],
+            parse_iso(d["issuedAt"]),
+            parse_iso(d["expiresAt"]),
+            OtpState.ISSUED if state is OtpState.RESERVED else state,
+            None if d["usedAt"] is None else parse_iso(d["usedAt"]),
+        )
+
+
+OTPS = "otps"
+
 
 class OtpStore:
-    def __init__(self, rand: Randomness, digits: int) -> None:
+    def __init__(self, rand: Randomness, digits: int, storage: Storage | None = None) -> None:
         self.rand = rand
         self.digits = digits
-        self._codes: dict[str, Otp] = {}
+        self.storage: Storage = MemoryStorage() if storage is None else storage
+        self._codes = {c: Otp.from_doc(c, d) for c, d in self.storage.load(OTPS).items()}
+
+    def _save(self, otp: Otp) -> None:
+        self.storage.put(OTPS, otp.code, otp.to_doc())
 
     def issue(
         self,
@@ -84,6 +121,7 @@ class OtpStore:
             code = self.rand.digits(self.digits)
         otp = Otp(code, step, applicant, issued_by, now, now + lifetime)
         self._codes[code] = otp
+        self._save(otp)
         return otp
 
     def check(self, code: str, step: OtpStep, now: dt.datetime) -> Otp:
@@ -114,9 +152,11 @@ class OtpStore:
         """Mark a checked code used (call right after `check`, with no await between)."""
         otp.state = OtpState.USED
         otp.used_at = now
+        self._save(otp)
 
     def reserve(self, otp: Otp) -> None:
         otp.state = OtpState.RESERVED
+        self._save(otp)
 
     def commit(self, otp: Otp, now: dt.datetime) -> None:
         self.redeem(otp, now)
@@ -125,6 +165,7 @@ class OtpStore:
         """The request failed for a reason that is not the code's: it stays usable."""
         if otp.state is OtpState.RESERVED:
             otp.state = OtpState.ISSUED
+            self._save(otp)
 
     def __iter__(self) -> Iterator[Otp]:
         return iter(self._codes.values())
@@ -134,3 +175,4 @@ class OtpStore:
 
     def clear(self) -> None:
         self._codes.clear()
+        self.storage.clear(OTPS)

@@ -6,6 +6,9 @@ enroll step (2) must come from the device that knows the nonce.
 
 awaiting-confirmation --confirm--> confirmed --enroll--> enrolled
 `expired` is computed (not enrolled yet and past its lifetime), never stored.
+
+Pre-enrollments are kept in the server's storage (collection `pre-enrollments`, by id), with
+every field, as each step changes them.
 """
 
 from __future__ import annotations
@@ -20,13 +23,16 @@ from enum import StrEnum
 from typing import Any
 
 from servicekit.problems import NotFound
-from trust_store.clock import isoformat
+from servicekit.storage import MemoryStorage, Storage
+from trust_store.clock import isoformat, parse_iso
 from trust_store.randomness import Randomness
 
+from ..issuer.enrollment_docs import device_from_json
 from ..issuer.enrollment_state import DeviceInfo, TransitionError
 from .kinds import DeviceMismatch, FingerprintMismatch, PreEnrollmentExpired, StepOutOfOrder
 
 ID_BYTES = 12
+PRE_ENROLLMENTS = "pre-enrollments"
 #: The fingerprint is the first 16 hex digits of the hash, in groups of four (emulator's choice).
 FINGERPRINT_HEX_DIGITS = 16
 FINGERPRINT_GROUP = 4
@@ -135,11 +141,45 @@ class PreEnrollment:
     def snapshot(self) -> tuple[str, str, str | None]:
         return (self.id, self.state.value, self.confirmed_by)
 
+    def to_doc(self) -> dict[str, Any]:
+        return {
+            "applicant": str(self.applicant),
+            "device": self.device.to_json(),
+            "nonce": self.nonce,
+            "hash": self.hash,
+            "createdAt": isoformat(self.created_at),
+            "expiresAt": isoformat(self.expires_at),
+            "state": self.state.value,
+            "confirmedBy": self.confirmed_by,
+            "enrollment": self.enrollment,
+        }
+
+    @classmethod
+    def from_doc(cls, pre_id: str, d: dict[str, Any]) -> PreEnrollment:
+        return cls(
+            pre_id,
+            uuid.UUID(d["applicant"]),
+            device_from_json(d["device"]),
+            d["nonce"],
+            d["hash"],
+            parse_iso(d["createdAt"]),
+            parse_iso(d["expiresAt"]),
+            PreState(d["state"]),
+            d["confirmedBy"],
+            d["enrollment"],
+        )
+
 
 class PreEnrollmentStore:
-    def __init__(self, rand: Randomness) -> None:
+    def __init__(self, rand: Randomness, storage: Storage | None = None) -> None:
         self.rand = rand
-        self._by_id: dict[str, PreEnrollment] = {}
+        self.storage: Storage = MemoryStorage() if storage is None else storage
+        self._by_id = {
+            k: PreEnrollment.from_doc(k, d) for k, d in self.storage.load(PRE_ENROLLMENTS).items()
+        }
+
+    def _save(self, pre: PreEnrollment) -> None:
+        self.storage.put(PRE_ENROLLMENTS, pre.id, pre.to_doc())
 
     def create(
         self,
@@ -157,7 +197,20 @@ class PreEnrollmentStore:
             pre_id, applicant, device, nonce, request_hash(body), now, now + lifetime
         )
         self._by_id[pre_id] = pre
+        self._save(pre)
         return pre
+
+    def confirm(self, pre: PreEnrollment, agent: str) -> None:
+        """The agent confirmed the fingerprint (`check_confirmable` passed)."""
+        pre.fire(PreEvent.CONFIRM)
+        pre.confirmed_by = agent
+        self._save(pre)
+
+    def enrolled(self, pre: PreEnrollment, enrollment_id: str) -> None:
+        """The device enrolled under it (`check_enrollable` passed)."""
+        pre.fire(PreEvent.ENROLL)
+        pre.enrollment = enrollment_id
+        self._save(pre)
 
     def get(self, pre_id: str) -> PreEnrollment:
         pre = self._by_id.get(pre_id)
@@ -173,3 +226,4 @@ class PreEnrollmentStore:
 
     def clear(self) -> None:
         self._by_id.clear()
+        self.storage.clear(PRE_ENROLLMENTS)

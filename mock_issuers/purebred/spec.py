@@ -25,6 +25,7 @@ from ..spec_parts import (
     DEVICE,
     ENROLLMENT_GRANT,
     est_paths,
+    issued_paths,
     key_items,
     revoke_operation,
     status_paths,
@@ -250,6 +251,7 @@ def _admin() -> dict[str, dict[str, Json]]:
                 ],
             }
         },
+        **issued_paths(),
         "/admin/enrollments/{id}/revoke": {"post": revoke},
         "/admin/cards/{uuid}/revoke": {"post": revoke},
         **status_paths("the derived certificates", "the issuing CA"),
