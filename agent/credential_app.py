@@ -68,12 +68,15 @@ class CredentialApp:
     sleep: Sleep = asyncio.sleep
 
     def __post_init__(self) -> None:
-        # Every exchange of this device (and its Intune channel) is resent where that is safe.
-        if not isinstance(self.transport, RetryingTransport):
-            dev = self.device
-            self.transport = RetryingTransport(
-                self.transport, self.retry, dev.clock, dev.rand, self.sleep, self._retried
-            )
+        # Every exchange of this device (and its Intune channel) is resent where that is safe,
+        # on this device's clock and random stream.
+        base = self.transport
+        if isinstance(base, RetryingTransport):
+            base = base.base
+        dev = self.device
+        self.transport = RetryingTransport(
+            base, self.retry, dev.clock, dev.rand, self.sleep, self._retried
+        )
         self.intune.transport = self.transport
 
     def _retried(self, error: ServiceError, delay: float) -> None:

@@ -10,8 +10,8 @@ import sys
 from pathlib import Path
 
 from agent.errors import ServiceError, UnsupportedError
-from agent.statelock import DeviceBusyError
 from agent.payloads.known_issues import KNOWN_ISSUES, resolve
+from agent.statelock import DeviceBusyError
 
 from .demo import run_demo, select
 from .enroll import EnrollOptions, run_enroll

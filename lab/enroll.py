@@ -28,10 +28,12 @@ from agent.card import card_from_json, card_to_json
 from agent.credential_app import CredentialApp
 from agent.device import INDEX, SECRET_SERVICE, Device
 from agent.enrollment import State
+from agent.errors import ServiceError
 from agent.http import Transport
-from agent.statelock import StateLock
 from agent.intune import IntuneChannel
 from agent.issuers import IssuerDirectory
+from agent.retry import RetryingTransport, RetryPolicy
+from agent.statelock import StateLock
 from agent.user import User, issue_card
 from mock_intune import GraphApp
 from trust_store.clock import OffsetClock, parse_iso
@@ -181,6 +183,10 @@ async def _one_device(
     )
 
 
+def _no_note(_error: ServiceError, _delay: float) -> None:
+    return None
+
+
 def _why(device: Device) -> str:
     failure = device.machine.failure or device.sync_failure
     return f" ({failure['code']}: {failure['reason']})" if failure else ""
@@ -248,12 +254,17 @@ async def _run_enroll(options: EnrollOptions, echo: Echo) -> dict[str, Any]:
     try:
         clock = await lab_clock(transport, labfile)
         rand = Randomness(options.seed)
-        remote = Remote(labfile, transport, clock, rand)
+        # The lab-side calls (tenant, staff, cards) are resent like the devices' when that is
+        # safe (a 503 or 429 before anything was done, a connection never made).
+        lab_side = RetryingTransport(
+            transport, RetryPolicy(), clock, rand.child("lab-side"), asyncio.sleep, _no_note
+        )
+        remote = Remote(labfile, lab_side, clock, rand)
         plugin = plugin_class(options.issuer)(plugin_class(options.issuer).settings_from_env({}))
         portal = svc.extra.get("portalUrl")
         plugin.attach(Endpoint(svc.url, portal if isinstance(portal, str) else svc.url))
         await plugin.seat_staff(
-            StaffContext(transport, remote.url(CARD_AUTHORITY), labfile.admin_token, rand)
+            StaffContext(lab_side, remote.url(CARD_AUTHORITY), labfile.admin_token, rand)
         )
         directory = IssuerDirectory([plugin.make_client()])
         await ensure_tenant(remote, plugin, echo)

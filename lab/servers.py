@@ -116,7 +116,11 @@ class LabServers:
             self.settings.card_authority, public_url=ca_url, escrow_clients=names, admin_token=token
         )
         ca_app = create_card_authority_app(
-            ca_settings, self.pki, self.clock, self.rand.child("card-authority")
+            ca_settings,
+            self.pki,
+            self.clock,
+            self.rand.child("card-authority"),
+            storage=self.storage("card-authority"),
         )
         self.card_authority_url = await self._serve(
             ca_app, card_authority_ssl(self.pki), name="card-authority"

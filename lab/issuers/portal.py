@@ -25,7 +25,14 @@ class PortalIssuerPlugin(IssuerPlugin):
             self.settings, kit, card_authority_url=kit.card_authority_url, public_url=PublicUrl()
         )
         kit.pki.add_issuer(self.name)
-        app = create_app(self.name, settings, kit.pki, kit.clock, kit.rand.child(self.name))
+        app = create_app(
+            self.name,
+            settings,
+            kit.pki,
+            kit.clock,
+            kit.rand.child(self.name),
+            storage=kit.storage(self.name),
+        )
         url = await kit.serve(app, server_ssl_context(kit.pki, self.name), name=self.name)
         settings.public_url.set(url)
         self._endpoint = Endpoint(url, url)

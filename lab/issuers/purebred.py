@@ -63,7 +63,13 @@ class PurebredPlugin(IssuerPlugin):
             device_url=PublicUrl(),
         )
         kit.pki.add_issuer(self.name)
-        apps = server.create_apps(settings, kit.pki, kit.clock, kit.rand.child(self.name))
+        apps = server.create_apps(
+            settings,
+            kit.pki,
+            kit.clock,
+            kit.rand.child(self.name),
+            storage=kit.storage(self.name),
+        )
         host = settings.on_premises_host
         console = await kit.serve(
             apps.console, server.console_ssl_context(kit.pki), name=f"{self.name}-console"
