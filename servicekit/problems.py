@@ -72,7 +72,15 @@ class Problem(Exception):
         )
         if headers:
             resp.headers.update(headers)
+        if self.status in RETRY_LATER and "Retry-After" not in resp.headers:
+            # RFC 9110 §10.2.3: tell a client when to come back (clients back off at least so).
+            resp.headers["Retry-After"] = str(DEFAULT_RETRY_AFTER_S)
         return resp
+
+
+#: Statuses that mean "try again later", and the `Retry-After` they carry unless set.
+RETRY_LATER = frozenset({429, 503})
+DEFAULT_RETRY_AFTER_S = 1
 
 
 class HttpStatusProblem(Problem):

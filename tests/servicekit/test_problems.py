@@ -155,3 +155,13 @@ def test_a_declared_kind_answers_its_document() -> None:
         "instance": "/beta/x",
         "field": "issuer",
     }
+
+
+def test_busy_answers_say_when_to_come_back() -> None:
+    """503 and 429 carry Retry-After (RFC 9110 §10.2.3), fault plans' included."""
+    from servicekit.problems import FaultInjected, TooManyRequests, Unavailable
+
+    for cls in (FaultInjected, TooManyRequests, Unavailable):
+        assert cls("busy").response().headers["Retry-After"] == "1"
+    kept = Unavailable("busy").response(headers={"Retry-After": "30"})
+    assert kept.headers["Retry-After"] == "30"
