@@ -25,6 +25,8 @@ class FaultPlan:
     """Deliberate misbehaviour, off by default. `error_rate` and `drop_rate` are 0..1."""
 
     latency_ms: int = 0
+    #: Each affected request waits `latency_ms` plus up to this much more (uniform, seeded).
+    jitter_ms: int = 0
     error_rate: float = 0.0
     drop_rate: float = 0.0
     #: Only requests whose path starts with one of these are affected (all when empty).
@@ -36,6 +38,7 @@ class FaultPlan:
         has the wrong type or is out of bounds (absent fields keep their defaults)."""
         return cls(
             latency_ms=_integer(d, "latencyMs", 0, MAX_LATENCY_MS),
+            jitter_ms=_integer(d, "jitterMs", 0, MAX_LATENCY_MS),
             error_rate=_rate(d, "errorRate"),
             drop_rate=_rate(d, "dropRate"),
             paths=_paths(d),
@@ -44,6 +47,7 @@ class FaultPlan:
     def to_json(self) -> dict[str, Any]:
         return {
             "latencyMs": self.latency_ms,
+            "jitterMs": self.jitter_ms,
             "errorRate": self.error_rate,
             "dropRate": self.drop_rate,
             "paths": self.paths,
@@ -58,9 +62,10 @@ class FaultPlan:
         """Wait, drop or reject `request` as the plan says (nothing when it does not apply)."""
         if not self.applies(request.path):
             return
-        if self.latency_ms:
+        if self.latency_ms or self.jitter_ms:
             # Fault latency is the one real wait in the lab: it exists to slow real clients.
-            await asyncio.sleep(self.latency_ms / 1000)
+            extra = rand.uniform(0, self.jitter_ms) if self.jitter_ms else 0.0
+            await asyncio.sleep((self.latency_ms + extra) / 1000)
         if self.drop_rate and rand.token_bytes(1)[0] < self.drop_rate * 256:
             if request.transport is not None:
                 request.transport.close()

@@ -36,6 +36,12 @@ FAULT_PLAN_SCHEMA: Json = {
     "type": "object",
     "properties": {
         "latencyMs": {"type": "integer", "minimum": 0, "maximum": MAX_LATENCY_MS},
+        "jitterMs": {
+            "type": "integer",
+            "minimum": 0,
+            "maximum": MAX_LATENCY_MS,
+            "description": "up to this much more latency, uniform, per request",
+        },
         "errorRate": {"type": "number", "minimum": 0, "maximum": 1},
         "dropRate": {"type": "number", "minimum": 0, "maximum": 1},
         "paths": {

@@ -51,7 +51,13 @@ def test_paths_must_be_a_list_of_prefixes_not_a_string_split_into_characters() -
 
 
 def test_a_plan_within_bounds_round_trips() -> None:
-    body = {"latencyMs": MAX_LATENCY_MS, "errorRate": 1.0, "dropRate": 0.0, "paths": ["/est/"]}
+    body = {
+        "latencyMs": MAX_LATENCY_MS,
+        "jitterMs": 40,
+        "errorRate": 1.0,
+        "dropRate": 0.0,
+        "paths": ["/est/"],
+    }
     assert FaultPlan.from_json(body).to_json() == body
     assert FaultPlan().applies("/est/x") and not FaultPlan().applies("/admin/faults")
 
