@@ -92,6 +92,15 @@ def _parser() -> argparse.ArgumentParser:
     enroll.add_argument("--seed", type=int, help="seed the devices' tokens and passwords")
     enroll.add_argument("--concurrency", type=int, default=8, help="devices in flight at once")
     enroll.add_argument(
+        "--start-index", type=int, default=1, help="the first device's number (default 1)"
+    )
+    enroll.add_argument(
+        "--key-history",
+        type=int,
+        default=2,
+        help="earlier key-management keys on each new card (default 2)",
+    )
+    enroll.add_argument(
         "--crash-after",
         type=int,
         default=0,
@@ -102,8 +111,12 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _enroll(args: argparse.Namespace) -> int:
-    if args.count < 1 or args.concurrency < 1:
-        print("dcemu enroll: --count and --concurrency must be at least 1", file=sys.stderr)
+    if min(args.count, args.concurrency, args.start_index) < 1 or not 0 <= args.key_history <= 5:
+        print(
+            "dcemu enroll: --count, --concurrency and --start-index must be at least 1, "
+            "--key-history within 0..5",
+            file=sys.stderr,
+        )
         return 2
     options = EnrollOptions(
         args.lab,
@@ -115,6 +128,8 @@ def _enroll(args: argparse.Namespace) -> int:
         args.seed,
         args.concurrency,
         args.crash_after,
+        args.start_index,
+        args.key_history,
     )
     try:
         report = asyncio.run(run_enroll(options, lambda t: print(t, flush=True)))

@@ -68,6 +68,10 @@ class EnrollOptions:
     concurrency: int = 8
     #: Crash tests: the process kills itself (SIGKILL) right after this many answered requests.
     crash_after: int = 0
+    #: The first device's index (several `dcemu enroll` runs on one lab use disjoint ranges).
+    start_index: int = 1
+    #: Earlier key-management keys on each new card (escrowed and recovered by the device).
+    key_history: int = 2
 
 
 @dataclass
@@ -160,7 +164,7 @@ async def _one_device(
         device = Device(spec, remote.clock, path, rand)
     started = time.monotonic()
     if device.machine.state is not State.COMPLETE:
-        user = await _user(remote, upn, index, path)
+        user = await _user(remote, upn, index, path, options.key_history)
         app = CredentialApp(
             device,
             IntuneChannel(remote.transport, remote.url(INTUNE)),
@@ -192,7 +196,9 @@ def _why(device: Device) -> str:
     return f" ({failure['code']}: {failure['reason']})" if failure else ""
 
 
-async def _user(remote: Remote, upn: str, index: int, keep: Path | None) -> User:
+async def _user(
+    remote: Remote, upn: str, index: int, keep: Path | None, key_history: int
+) -> User:
     """The device's user with their PIV card: the one kept beside the device (a resumed device
     has the same person and card), or a new card from the card authority."""
     secret = keep / "secrets" if keep else None
@@ -208,6 +214,7 @@ async def _user(remote: Remote, upn: str, index: int, keep: Path | None) -> User
         upn=upn,
         email=upn,
         pin="123456",
+        key_history=key_history,
         rand=remote.rand.child(f"user/{upn}"),
     )
     if keep is not None:
@@ -274,7 +281,8 @@ async def _run_enroll(options: EnrollOptions, echo: Echo) -> dict[str, Any]:
             async with limit:
                 return await _one_device(remote, plugin, directory, combo, i, options, echo)
 
-        devices = await asyncio.gather(*(one(i + 1) for i in range(options.count)))
+        first = options.start_index
+        devices = await asyncio.gather(*(one(first + i) for i in range(options.count)))
     finally:
         await transport.close()
     report = _report(options, devices, time.monotonic() - started)

@@ -18,6 +18,7 @@ Without `--state-dir`, a fresh temporary directory is used (and the command says
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 import json
 import signal
@@ -33,7 +34,15 @@ from trust_store.pem import certs_pem
 from trust_store.randomness import Randomness
 
 from .issuers import plugin_class
-from .labfile import CARD_AUTHORITY, INTUNE, RELYING_PARTY, GraphClient, LabFile, Service
+from .labfile import (
+    CARD_AUTHORITY,
+    INTUNE,
+    RELYING_PARTY,
+    GraphClient,
+    LabFile,
+    LabFileError,
+    Service,
+)
 from .ports import PortBook
 from .servers import LabServers
 from .settings import LabSettings
@@ -77,7 +86,8 @@ async def start_lab(options: ServeOptions, echo: Echo = print) -> RunningLab:
         echo(f"no --state-dir: using {state_dir} (state is lost when it is deleted)")
     state_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     names = options.issuers or tuple(_all_issuers())
-    plugins = [plugin_class(n)(options.settings.issuer(n)) for n in names]
+    settings = _keep_admin_token(options.settings, state_dir)
+    plugins = [plugin_class(n)(settings.issuer(n)) for n in names]
     clock = clock_for(state_dir)
     rand = Randomness(options.seed)
     pki = LabPKI.create(clock, rand, names, state_dir)
@@ -85,12 +95,24 @@ async def start_lab(options: ServeOptions, echo: Echo = print) -> RunningLab:
         pki,
         clock,
         rand,
-        options.settings,
+        settings,
         ports=PortBook.open(state_dir / "ports.json"),
         state_dir=state_dir,
     )
     await servers.start(plugins)
     return RunningLab(servers, write_labfile(servers, state_dir), state_dir)
+
+
+def _keep_admin_token(settings: LabSettings, state_dir: Path) -> LabSettings:
+    """A restart keeps the admin token clients already hold (from the lab.json it wrote),
+    unless DCEMU_ADMIN_TOKEN sets one."""
+    if settings.admin_token:
+        return settings
+    try:
+        token = LabFile.read(state_dir / "lab.json").admin_token
+    except LabFileError:
+        return settings
+    return dataclasses.replace(settings, admin_token=token)
 
 
 def _all_issuers() -> list[str]:
