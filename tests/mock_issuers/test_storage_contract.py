@@ -220,3 +220,35 @@ async def test_seeded_restarts_never_repeat_a_card_uuid_or_a_serial(
         await restartable.stop()
     assert len(set(uuids)) == len(uuids) == 6
     assert len(set(serials)) == len(serials) == 12
+
+
+async def test_reset_clears_what_it_forgets_and_keeps_the_ca_records(
+    restartable: Restartable,
+) -> None:
+    lab = await restartable.portal_lab()
+    card = await lab.issue_card()
+    device = await lab.activate(await lab.enroll(card, "entrust"), card.upn)
+    cert = await device.enroll_cert("pivauth", ec_key())
+    issued = await listings(lab)
+    for url in (lab.ca_url, lab.url("entrust")):
+        async with lab.admin().post(f"{url}/admin/reset") as r:
+            assert r.status == 204
+    await restartable.stop()
+
+    lab = await restartable.portal_lab()
+    assert lab.authority.cards == {} and len(lab.service("entrust").enrollments) == 0
+
+    # The CA's records stay (the enrollments they were issued to are forgotten).
+    def kept(listing: dict[str, Any]) -> list[tuple[str, str, str]]:
+        return [(i["serial"], i["profile"], i["status"]) for i in listing["issued"]]
+
+    after = (await listings(lab))["entrust"]
+    assert kept(after) == kept(issued["entrust"])
+    assert {i["enrollment"] for i in after["issued"]} == {None}
+    http = lab.anonymous()
+    issuer = lab.pki.derived["entrust"].issuing.cert
+    assert await ocsp_status(http, cert, issuer) == ("good", None)
+    assert await ocsp_status(http, card.auth_cert, card.chain[0]) == ("good", None)
+    again = await lab.issue_card()  # the same seed, after a reset: still a new UUID
+    assert again.uuid != card.uuid
+    assert again.auth_cert.serial_number != card.auth_cert.serial_number
