@@ -13,9 +13,9 @@ from collections.abc import Iterator
 from cryptography import x509
 
 from servicekit.problems import NotFound, Unauthorized
-from servicekit.storage import MemoryStorage, Storage
 from trust_store.randomness import Randomness
 
+from ..persistence import Storage, storage_or_memory
 from .base import Issuer
 from .docs import CertLookup, no_certificates
 from .enrollment_docs import enrollment_from_json, enrollment_to_json
@@ -35,7 +35,7 @@ class EnrollmentStore:
         cert_of: CertLookup = no_certificates,
     ) -> None:
         self.rand = rand
-        self.storage: Storage = MemoryStorage() if storage is None else storage
+        self.storage = storage_or_memory(storage)
         self._by_id: dict[str, Enrollment] = {}
         self._by_token: dict[str, Enrollment] = {}
         self._by_access: dict[str, Enrollment] = {}

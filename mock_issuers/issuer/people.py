@@ -15,11 +15,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from servicekit.problems import BadRequest
-from servicekit.storage import MemoryStorage, Storage
 from servicekit.text import common_name_problem, email_problem
 from trust_store.certprofiles import Subject
 from trust_store.clock import isoformat, parse_iso
 
+from ..persistence import Storage, storage_or_memory
 from .holder import CardHolder
 
 
@@ -86,7 +86,7 @@ class PeopleDirectory:
     """Directory changes by UPN (compared case-insensitively); the card is the default."""
 
     def __init__(self, storage: Storage | None = None) -> None:
-        self.storage: Storage = MemoryStorage() if storage is None else storage
+        self.storage = storage_or_memory(storage)
         self._people = {k: Person.from_json(d) for k, d in self.storage.load(PEOPLE).items()}
 
     def update(self, upn: str, change: PersonUpdate, now: dt.datetime) -> Person:

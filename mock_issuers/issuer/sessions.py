@@ -9,10 +9,10 @@ import datetime as dt
 from dataclasses import dataclass
 
 from servicekit.problems import Unauthorized
-from servicekit.storage import MemoryStorage, Storage
 from trust_store.clock import parse_iso
 from trust_store.randomness import Randomness
 
+from ..persistence import Storage, storage_or_memory
 from .docs import holder_doc, holder_from_doc, time_doc
 from .holder import CardHolder
 
@@ -36,7 +36,7 @@ class SessionStore:
         now: dt.datetime | None = None,
     ) -> None:
         self.rand = rand
-        self.storage: Storage = MemoryStorage() if storage is None else storage
+        self.storage = storage_or_memory(storage)
         self.collection = collection
         self._sessions: dict[str, PortalSession] = {}
         for token, doc in self.storage.load(collection).items():

@@ -9,10 +9,10 @@ import re
 import uuid
 
 from servicekit.problems import BadRequest, NotFound
-from servicekit.storage import MemoryStorage, Storage
 from servicekit.text import upn_problem
 
 from ..issuer.holder import CardHolder
+from ..persistence import Storage, storage_or_memory
 
 AGENTS = "agents"
 _UUID = re.compile(r"[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}")
@@ -31,7 +31,7 @@ def normalise(entry: str) -> str:
 
 class AgentRegistry:
     def __init__(self, initial: frozenset[str], storage: Storage | None = None) -> None:
-        self.storage: Storage = MemoryStorage() if storage is None else storage
+        self.storage = storage_or_memory(storage)
         self._initial = frozenset(normalise(e) for e in initial)
         self._entries = set(self._initial)
         for entry, doc in self.storage.load(AGENTS).items():

@@ -20,11 +20,11 @@ from enum import StrEnum
 from typing import Any
 
 from servicekit.problems import NotFound
-from servicekit.storage import MemoryStorage, Storage
 from trust_store.clock import isoformat, parse_iso
 
 from ..issuer.docs import holder_doc, holder_from_doc, time_doc, time_from_doc
 from ..issuer.holder import CardHolder
+from ..persistence import Storage, storage_or_memory
 
 APPLICANTS = "applicants"
 
@@ -93,7 +93,7 @@ class Applicant:
 
 class ApplicantStore:
     def __init__(self, storage: Storage | None = None) -> None:
-        self.storage: Storage = MemoryStorage() if storage is None else storage
+        self.storage = storage_or_memory(storage)
         self._by_uuid: dict[uuid.UUID, Applicant] = {}
         for doc in self.storage.load(APPLICANTS).values():
             applicant = Applicant.from_doc(doc)

@@ -21,10 +21,10 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from servicekit.storage import MemoryStorage, Storage
 from trust_store.clock import isoformat, parse_iso
 from trust_store.randomness import Randomness
 
+from ..persistence import Storage, storage_or_memory
 from .kinds import OtpExpired, OtpInvalid, OtpStepMismatch, OtpUsed, OtpUserMismatch
 
 
@@ -102,7 +102,7 @@ class OtpStore:
     def __init__(self, rand: Randomness, digits: int, storage: Storage | None = None) -> None:
         self.rand = rand
         self.digits = digits
-        self.storage: Storage = MemoryStorage() if storage is None else storage
+        self.storage = storage_or_memory(storage)
         self._codes = {c: Otp.from_doc(c, d) for c, d in self.storage.load(OTPS).items()}
 
     def _save(self, otp: Otp) -> None:

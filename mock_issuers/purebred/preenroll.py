@@ -23,12 +23,12 @@ from enum import StrEnum
 from typing import Any
 
 from servicekit.problems import NotFound
-from servicekit.storage import MemoryStorage, Storage
 from trust_store.clock import isoformat, parse_iso
 from trust_store.randomness import Randomness
 
 from ..issuer.enrollment_docs import device_from_json
 from ..issuer.enrollment_state import DeviceInfo, TransitionError
+from ..persistence import Storage, storage_or_memory
 from .kinds import DeviceMismatch, FingerprintMismatch, PreEnrollmentExpired, StepOutOfOrder
 
 ID_BYTES = 12
@@ -173,7 +173,7 @@ class PreEnrollment:
 class PreEnrollmentStore:
     def __init__(self, rand: Randomness, storage: Storage | None = None) -> None:
         self.rand = rand
-        self.storage: Storage = MemoryStorage() if storage is None else storage
+        self.storage = storage_or_memory(storage)
         self._by_id = {
             k: PreEnrollment.from_doc(k, d) for k, d in self.storage.load(PRE_ENROLLMENTS).items()
         }
