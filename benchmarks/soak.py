@@ -25,12 +25,10 @@ from __future__ import annotations
 import argparse
 import json
 import signal
-import ssl
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -62,28 +60,15 @@ def start_serve(state: Path, issuer: str) -> subprocess.Popen[str]:
     raise RuntimeError("dcemu serve did not start")
 
 
-def call(lab: LabFile, method: str, service: str, path: str, body: Any = None) -> Any:
-    ctx = ssl.create_default_context(cafile=str(lab.tls_root))
-    req = urllib.request.Request(
-        f"{lab.service(service).url}{path}",
-        method=method,
-        data=None if body is None else json.dumps(body).encode(),
-        headers={"Authorization": f"Bearer {lab.admin_token}", "Content-Type": "application/json"},
-    )
-    with urllib.request.urlopen(req, context=ctx, timeout=60) as resp:
-        raw = resp.read()
-    return json.loads(raw) if raw else None
-
-
 def issued_list(lab: LabFile, issuer: str) -> list[dict[str, Any]]:
     """The issuer's own list of what it issued (faults apply only outside /admin)."""
-    items: list[dict[str, Any]] = call(lab, "GET", issuer, "/admin/issued")["issued"]
+    items: list[dict[str, Any]] = lab.admin("GET", issuer, "/admin/issued")["issued"]
     return items
 
 
 def set_faults(lab: LabFile, issuer: str, plan: dict[str, Any]) -> None:
     for service in (issuer, "card-authority", "intune"):
-        call(lab, "PUT", service, "/admin/faults", plan)
+        lab.admin("PUT", service, "/admin/faults", plan)
 
 
 def enroll(
@@ -124,14 +109,19 @@ def main() -> int:
         for i in range(args.agents)
         if args.devices - i * share > 0
     ]
-    agents = [
+    # The first agent makes the tenant ready for the issuer; the others start once it has.
+    agents = [enroll(labfile, args.issuer, args.platform, *ranges[0], work / "agent-0")]
+    while agents[0].poll() is None and not issued_list(lab, args.issuer):
+        time.sleep(0.5)
+    agents += [
         enroll(labfile, args.issuer, args.platform, first, count, work / f"agent-{i}")
         for i, (first, count) in enumerate(ranges)
+        if i > 0
     ]
     # Kill the services once a third of the devices hold their credential (as the issuer's
     # list says), then start them again on the same state directory.
     done = 0
-    while all(a.poll() is None for a in agents):
+    while any(a.poll() is None for a in agents):
         done = sum(i["kind"] == "pivAuthentication" for i in issued_list(lab, args.issuer))
         if done >= args.devices / 3:
             break

@@ -31,6 +31,8 @@ relative to the file's folder, or absolute.
 from __future__ import annotations
 
 import json
+import ssl
+import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -106,6 +108,23 @@ class LabFile:
             return x509.load_pem_x509_certificates(self.tls_root.read_bytes())
         except (OSError, ValueError) as e:
             raise LabFileError(f"{self.path}: trust.tlsRoot {self.tls_root}: {e}") from e
+
+    def admin(self, method: str, service: str, path: str, body: Any = None) -> Any:
+        """One call to a service's `/admin/*` with the admin token, from outside any event
+        loop (scripts, benchmarks, tests of running services): the JSON answer, or None."""
+        ctx = ssl.create_default_context(cafile=str(self.tls_root))
+        request = urllib.request.Request(
+            f"{self.service(service).url}{path}",
+            method=method,
+            data=None if body is None else json.dumps(body).encode(),
+            headers={
+                "Authorization": f"Bearer {self.admin_token}",
+                "Content-Type": "application/json",
+            },
+        )
+        with urllib.request.urlopen(request, context=ctx, timeout=60) as resp:
+            raw = resp.read()
+        return json.loads(raw) if raw else None
 
     def to_json(self, relative_to: Path | None = None) -> dict[str, Any]:
         def rel(p: Path) -> str:

@@ -53,20 +53,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 
 
 def admin(labfile: Path, method: str, service: str, path: str, body: Any = None) -> Any:
-    import ssl
-    import urllib.request
-
-    lf = LabFile.read(labfile)
-    ctx = ssl.create_default_context(cafile=str(lf.tls_root))
-    req = urllib.request.Request(
-        f"{lf.service(service).url}{path}",
-        method=method,
-        data=None if body is None else json.dumps(body).encode(),
-        headers={"Authorization": f"Bearer {lf.admin_token}", "Content-Type": "application/json"},
-    )
-    with urllib.request.urlopen(req, context=ctx, timeout=30) as resp:
-        raw = resp.read()
-    return json.loads(raw) if raw else None
+    return LabFile.read(labfile).admin(method, service, path, body)
 
 
 def report(out: Path) -> dict[str, Any]:
