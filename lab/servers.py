@@ -31,6 +31,7 @@ from trust_store.randomness import Randomness
 from trust_store.tls import server_context
 
 from .issuers import IssuerPlugin, ServerKit
+from .issuers.base import serve_revocation
 from .ports import PortBook
 from .settings import LabSettings
 
@@ -126,6 +127,7 @@ class LabServers:
             ca_app, card_authority_ssl(self.pki), name="card-authority"
         )
         ca_url.set(self.card_authority_url)
+        await serve_revocation(self._serve, self.pki.piv, "card-authority")
         kit = ServerKit(
             self.pki,
             self.clock,

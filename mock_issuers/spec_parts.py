@@ -11,6 +11,7 @@ from .openapi import (
     B64,
     BODY_PROBLEMS,
     DER,
+    PROBLEM_SCHEMA,
     STRING,
     TIME,
     Json,
@@ -25,7 +26,7 @@ from .openapi import (
     raw_body,
     text,
 )
-from .revocation import REVOCATION_REASONS
+from .revocation import CA_CERT_PATH, REVOCATION_REASONS
 
 if TYPE_CHECKING:
     from .issuer.base import Product
@@ -141,21 +142,56 @@ def issued_paths() -> dict[str, dict[str, Json]]:
 
 
 def status_paths(certificates: str, ca: str) -> dict[str, dict[str, Json]]:
-    """`/ocsp` answering for `certificates` and `/crl` of `ca`."""
+    """`/ocsp` (POST, and GET with the request in the path) answering for `certificates`,
+    `/crl` and `/ca.cer` of `ca`."""
+    answer = raw_answer("application/ocsp-response", "DER OCSP response")
     return {
         "/ocsp": {
             "post": operation(
                 f"OCSP (RFC 6960) for {certificates}",
-                {
-                    "200": raw_answer("application/ocsp-response", "DER OCSP response"),
-                    **problems(*BODY_PROBLEMS),
-                },
+                {"200": answer, **problems(*BODY_PROBLEMS)},
                 body=raw_body("application/ocsp-request", "DER OCSP request", DER),
+            )
+        },
+        "/ocsp/{request}": {
+            "get": operation(
+                f"OCSP (RFC 6960 appendix A.1) for {certificates}: the URL-encoded base64 "
+                "(or base64url) of the DER request in the path",
+                {"200": answer, **problems((400, "malformed"))},
             )
         },
         "/crl": {
             "get": operation(f"CRL of {ca}", {"200": raw_answer("application/pkix-crl", "DER CRL")})
         },
+        CA_CERT_PATH: {
+            "get": operation(
+                f"The certificate of {ca} (AIA caIssuers)",
+                {"200": raw_answer("application/pkix-cert", "DER certificate")},
+            )
+        },
+    }
+
+
+def http_document(server: str, certificates: str, ca: str) -> Json:
+    """The OpenAPI document of `server`'s plain-HTTP revocation listener (`revocation.http_app`):
+    only the status routes and `/openapi.json`, no admin."""
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": f"{server}: OCSP, CRL and CA certificate over plain HTTP",
+            "version": "1",
+            "description": "Read-only; the URLs the certificates' CRL distribution point and "
+            "AIA (OCSP, caIssuers) carry.",
+        },
+        "paths": {
+            "/openapi.json": {
+                "get": operation(
+                    "This document", {"200": json_answer("OpenAPI document", {"type": "object"})}
+                )
+            },
+            **status_paths(certificates, ca),
+        },
+        "components": {"schemas": {"Problem": PROBLEM_SCHEMA}},
     }
 
 

@@ -70,10 +70,15 @@ class IssuedCert:
 
 @dataclass
 class RevocationUrls:
-    """Where relying parties find this CA's OCSP responder and CRL (set once servers bind)."""
+    """Where relying parties find this CA's OCSP responder, its CRL and its own certificate
+    (AIA caIssuers), set once servers bind. `http_base`: the CA's plain-HTTP listener
+    (`http://host:port`), which the pointers prefer when it is set (the FPKI profiles expect
+    http:// for CRL distribution points, OCSP and caIssuers)."""
 
     ocsp: str | None = None
     crl: str | None = None
+    ca_issuers: str | None = None
+    http_base: str | None = None
 
 
 class IssuanceError(TrustStoreError):
@@ -195,20 +200,16 @@ class CertificateAuthority:
             exts.append((x509.UnrecognizedExtension(oids.PIV_INTERIM, b"\x01\x01\x00"), False))
         if profile.ocsp_no_check:
             exts.append((x509.OCSPNoCheck(), False))
-        if profile.revocation_pointers and self.urls.ocsp:
-            exts.append(
-                (
-                    x509.AuthorityInformationAccess(
-                        [
-                            x509.AccessDescription(
-                                x509.oid.AuthorityInformationAccessOID.OCSP,
-                                x509.UniformResourceIdentifier(self.urls.ocsp),
-                            )
-                        ]
-                    ),
-                    False,
-                )
+        access = [
+            x509.AccessDescription(method, x509.UniformResourceIdentifier(url))
+            for method, url in (
+                (x509.oid.AuthorityInformationAccessOID.OCSP, self.urls.ocsp),
+                (x509.oid.AuthorityInformationAccessOID.CA_ISSUERS, self.urls.ca_issuers),
             )
+            if url
+        ]
+        if profile.revocation_pointers and access:
+            exts.append((x509.AuthorityInformationAccess(access), False))
         if profile.revocation_pointers and self.urls.crl:
             exts.append(
                 (

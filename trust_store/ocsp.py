@@ -105,7 +105,7 @@ class OcspResponder:
         if nonce is not None:
             builder = builder.add_extension(x509.OCSPNonce(nonce), critical=False)
         resp = builder.sign(self.key, hash_for(self.key))
-        return resp.public_bytes(_DER)
+        return _produced_at(resp.public_bytes(_DER), now, self.key)
 
     def _is_for_my_ca(self, req: ocsp.OCSPRequest) -> bool:
         probe = (
@@ -124,6 +124,63 @@ class OcspResponder:
             mine.issuer_name_hash,
             mine.issuer_key_hash,
         )
+
+
+# --- producedAt from the lab clock ---------------------------------------------------------------
+# cryptography's OCSPResponseBuilder stamps producedAt with the host's clock; the lab's answers
+# must carry the lab clock's time (a ManualClock in the tests). `_produced_at` rewrites that one
+# GeneralizedTime inside tbsResponseData (same length: YYYYMMDDHHMMSSZ) and signs it again.
+
+
+def _tlv(buf: bytes, off: int) -> tuple[int, int, int]:
+    """The tag at `off`, where its content starts and where it ends (DER, definite lengths)."""
+    tag, first = buf[off], buf[off + 1]
+    if first < 0x80:
+        return tag, off + 2, off + 2 + first
+    n = first & 0x7F
+    length = int.from_bytes(buf[off + 2 : off + 2 + n], "big")
+    return tag, off + 2 + n, off + 2 + n + length
+
+
+def _children(buf: bytes) -> list[bytes]:
+    """The encoded elements one after another in `buf` (a constructed value's content)."""
+    out, off = [], 0
+    while off < len(buf):
+        _, _, end = _tlv(buf, off)
+        out.append(buf[off:end])
+        off = end
+    return out
+
+
+def _content(element: bytes) -> bytes:
+    _, start, end = _tlv(element, 0)
+    return element[start:end]
+
+
+def _encode(tag: int, content: bytes) -> bytes:
+    n = len(content)
+    if n < 0x80:
+        return bytes([tag, n]) + content
+    size = n.to_bytes((n.bit_length() + 7) // 8, "big")
+    return bytes([tag, 0x80 | len(size)]) + size + content
+
+
+def _produced_at(response_der: bytes, now: dt.datetime, key: PrivateKey) -> bytes:
+    """`response_der` (a successful OCSPResponse) with producedAt set to `now`, signed again."""
+    status, wrapped = _children(_content(response_der))
+    type_oid, basic_octets = _children(_content(_content(wrapped)))
+    tbs, sig_alg, _signature, *certs = _children(_content(_content(basic_octets)))
+    fields = _children(_content(tbs))
+    stamp = now.astimezone(dt.UTC).strftime("%Y%m%d%H%M%SZ").encode()
+    fields = [_encode(0x18, stamp) if f[0] == 0x18 else f for f in fields]
+    tbs = _encode(0x30, b"".join(fields))
+    if isinstance(key, rsa.RSAPrivateKey):
+        signature = key.sign(tbs, padding.PKCS1v15(), hash_for(key))
+    else:
+        signature = key.sign(tbs, ec.ECDSA(hash_for(key)))
+    basic = _encode(0x30, tbs + sig_alg + _encode(0x03, b"\x00" + signature) + b"".join(certs))
+    response_bytes = _encode(0x30, type_oid + _encode(0x04, basic))
+    return _encode(0x30, status + _encode(0xA0, response_bytes))
 
 
 def _error(status: ocsp.OCSPResponseStatus) -> bytes:

@@ -28,13 +28,26 @@ from typing import Any, ClassVar
 from agent.device import Device
 from agent.http import Transport
 from agent.issuers import IssuerClient
+from mock_issuers.revocation import http_app
 from mock_issuers.settings import PublicUrl
+from mock_issuers.spec_parts import http_document
 from servicekit.storage import MemoryStorage, Storage
 from trust_store.clock import Clock
-from trust_store.labpki import LabPKI
+from trust_store.labpki import Hierarchy, LabPKI
 from trust_store.randomness import Randomness
 
 Narrator = Callable[[Device, str], None]
+Serve = Callable[..., Awaitable[str]]
+
+
+async def serve_revocation(serve: Serve, hierarchy: Hierarchy, name: str) -> str:
+    """Serve `hierarchy`'s OCSP responder, CRL and issuing CA certificate on a plain-HTTP
+    listener on loopback (kept as `<name>-http`), and make the certificates its issuing CA
+    makes from now on point there (http:// CRL distribution point, AIA OCSP and caIssuers)."""
+    doc = http_document(name, f"the certificates of {name}", f"{name}'s issuing CA")
+    url = await serve(http_app(hierarchy, doc), None, name=f"{name}-http")
+    hierarchy.issuing.urls.http_base = url
+    return url
 
 
 def quiet(_d: Device, _m: str) -> None:
@@ -51,11 +64,15 @@ class ServerKit:
     clock: Clock
     rand: Randomness
     card_authority_url: PublicUrl
-    serve: Callable[..., Awaitable[str]]
+    serve: Serve
     admin_token: str = field(repr=False, kw_only=True)
     #: The storage of a service of this run, by service name (memory, or SQLite under the
     #: lab's state directory).
     storage: Callable[[str], Storage] = field(default=lambda _name: MemoryStorage(), kw_only=True)
+
+    async def serve_revocation(self, hierarchy: Hierarchy, name: str) -> str:
+        """`serve_revocation` with this kit's `serve`."""
+        return await serve_revocation(self.serve, hierarchy, name)
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,8 @@ class PortalIssuerPlugin(IssuerPlugin):
         settings = run_settings(
             self.settings, kit, card_authority_url=kit.card_authority_url, public_url=PublicUrl()
         )
-        kit.pki.add_issuer(self.name)
+        hierarchy = kit.pki.add_issuer(self.name)
+        await kit.serve_revocation(hierarchy, self.name)
         app = create_app(
             self.name,
             settings,

@@ -62,7 +62,8 @@ class PurebredPlugin(IssuerPlugin):
             public_url=PublicUrl(),
             device_url=PublicUrl(),
         )
-        kit.pki.add_issuer(self.name)
+        hierarchy = kit.pki.add_issuer(self.name)
+        await kit.serve_revocation(hierarchy, self.name)
         apps = server.create_apps(
             settings,
             kit.pki,
