@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 
 from trust_store.errors import TrustStoreError
 
+from .credential_status import fail_derived_profiles, revoked_reason
 from .device import Device
 from .enrollment import TERMINAL, Event, State
 from .enrollment_steps import STEPS, StepFn
@@ -113,6 +114,10 @@ class CredentialApp:
                 # Profiles that arrived (or changed) after the credential was installed, or that
                 # now name the new identity.
                 self.apply_policies(ci, derived=True)
+                revoked = await revoked_reason(dev, self.transport)
+                if revoked is not None:
+                    fail_derived_profiles(dev, ci, revoked)
+                    self.narrate(dev, revoked)
                 await self.report_profiles()
             for action in ci.actions:
                 self._on_action(action)

@@ -19,7 +19,7 @@ from mock_intune import GRAPH_APP, GraphApp
 from mock_intune.app import create_app as create_intune_app
 from mock_issuers.card_authority import create_app as create_card_authority_app
 from mock_issuers.card_authority import server_ssl_context as card_authority_ssl
-from mock_issuers.settings import PublicUrl
+from mock_issuers.settings import NotifyTargets, PublicUrl
 from mock_rp import create_app as create_rp_app
 from mock_rp import server_ssl_context as rp_ssl
 from servicekit.auth import new_secret
@@ -68,6 +68,9 @@ class LabServers:
     admin_token: str = field(default="", repr=False)
     #: Mock Intune's Graph API client credentials (set by `start`).
     graph: GraphApp | None = field(default=None, repr=False)
+    #: The issuers the card authority tells of a terminated card (filled by `start`; clear it
+    #: to leave termination to the issuers' periodic re-check).
+    card_authority_notify: NotifyTargets = field(default_factory=NotifyTargets)
     #: Where each listener's port is kept (`dcemu serve`); None: ports chosen afresh.
     ports: PortBook | None = None
     #: Where the services keep their state (`<dir>/<service>.sqlite3`); None: in memory.
@@ -114,7 +117,11 @@ class LabServers:
         )
         ca_url = PublicUrl()
         ca_settings = dataclasses.replace(
-            self.settings.card_authority, public_url=ca_url, escrow_clients=names, admin_token=token
+            self.settings.card_authority,
+            public_url=ca_url,
+            escrow_clients=names,
+            admin_token=token,
+            notify=self.card_authority_notify,
         )
         ca_app = create_card_authority_app(
             ca_settings,
@@ -140,6 +147,9 @@ class LabServers:
         for plugin in plugins:
             await plugin.start(kit)
             self.issuers[plugin.name] = plugin
+        # The card authority tells every issuer when a card is terminated (at the listener
+        # with its admin routes: the portal; Purebred's console).
+        self.card_authority_notify.set([p.endpoint.portal_url for p in plugins])
         intune_settings = dataclasses.replace(self.settings.intune, admin_token=token)
         intune = create_intune_app(
             intune_settings, self.clock, self.rand.child("intune"), storage=self.storage("intune")

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from servicekit.auth import admin_token_from, check_bearer_secret
-from servicekit.env import EnvReader, require_positive
+from servicekit.env import EnvReader, SettingsError, require_positive
 from servicekit.webapp import DEFAULT_BODY_LIMIT, body_limit_from
 
 
@@ -53,6 +53,38 @@ class PublicUrl:
         return f"PublicUrl({self._url!r})"
 
 
+class NotifyTargets:
+    """The issuers the card authority tells when a card is terminated: each one's base URL
+    (where its `/admin/cards/{uuid}/revoke` is; Purebred: its console listener). Mutable like
+    `PublicUrl`: the lab fills it once the issuers are bound; empty: nobody is told."""
+
+    def __init__(self, urls: tuple[str, ...] = ()) -> None:
+        self._urls: tuple[str, ...] = ()
+        self.set(urls)
+
+    def set(self, urls: tuple[str, ...] | list[str]) -> None:
+        for url in urls:
+            if not url.startswith("https://"):
+                raise ValueError(f"issuer URL must be https://, got {url!r}")
+        self._urls = tuple(u.rstrip("/") for u in urls)
+
+    def get(self) -> tuple[str, ...]:
+        return self._urls
+
+    def __repr__(self) -> str:
+        return f"NotifyTargets({self._urls!r})"
+
+
+#: How often an issuer re-checks the card behind each live derived credential (dcemu's default;
+#: `IssuerSettings.card_recheck_interval`). SP 800-157 (2014) section 2.2 requires the PIV
+#: Authentication certificate's status to be "re-checked seven (7) calendar days following
+#: issuance of the Derived PIV Credential"; SP 800-157r1 section 2 says the derived credentials
+#: are invalidated when the PIV identity account is terminated, which issuers learn by
+#: monitoring it. dcemu repeats the 7-day check for as long as a credential is live (an
+#: approximation; the 2014 wording is marked unverified in the lab's domain notes).
+CARD_RECHECK_INTERVAL = dt.timedelta(days=7)
+
+
 def public_url_from(env: EnvReader, name: str) -> PublicUrl:
     """A `PublicUrl` holder, set from the variable when it is (an https:// URL with a host)."""
     return PublicUrl(env.url(name))
@@ -75,9 +107,19 @@ class CardAuthoritySettings:
     #: The lab's admin token, required on `/admin/*` (`DCEMU_ADMIN_TOKEN`); None: the server
     #: makes one up from its randomness (`app[SERVER_STATE].admin_token`).
     admin_token: str | None = field(default=None, repr=False)
+    #: The issuers told when a card is terminated (`POST <url>/admin/cards/{uuid}/revoke` with
+    #: the admin token); the lab fills it after the issuers bind (`DCEMU_CARD_AUTHORITY_NOTIFY`,
+    #: comma-separated base URLs).
+    notify: NotifyTargets = field(default_factory=NotifyTargets)
+    #: Tries per issuer and notification (bounded; failures are recorded, never raised).
+    notify_attempts: int = 3
+    notify_timeout: dt.timedelta = dt.timedelta(seconds=5)
 
     def __post_init__(self) -> None:
         check_bearer_secret("admin_token", self.admin_token)
+        require_positive(notify_timeout=self.notify_timeout)
+        if self.notify_attempts < 1:
+            raise SettingsError("notify_attempts", self.notify_attempts, "at least 1")
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> CardAuthoritySettings:
@@ -89,6 +131,7 @@ class CardAuthoritySettings:
             body_limit=body_limit_from(read, "DCEMU_CARD_AUTHORITY_BODY_LIMIT"),
             escrow_clients=frozenset(read.csv("DCEMU_CARD_AUTHORITY_ESCROW_CLIENTS")),
             admin_token=admin_token_from(read),
+            notify=NotifyTargets(read.csv("DCEMU_CARD_AUTHORITY_NOTIFY")),
         )
 
 
@@ -111,6 +154,10 @@ class IssuerSettings:
     #: Automatic re-key window before expiry; the issuer class's default when None (Intercede:
     #: 28 days). Only issuers that re-key automatically accept one.
     rekey_before_expiry: dt.timedelta | None = None
+    #: How often the status of the card behind every live derived credential is asked again
+    #: (OCSP to the card authority) on the lab clock; a terminated card's credentials are
+    #: revoked (`CARD_RECHECK_INTERVAL`, 7 days).
+    card_recheck_interval: dt.timedelta = CARD_RECHECK_INTERVAL
     #: The lab's admin token, required on `/admin/*` (`DCEMU_ADMIN_TOKEN`); None: the server
     #: makes one up from its randomness (`app[SERVER_STATE].admin_token`).
     admin_token: str | None = field(default=None, repr=False)
@@ -124,6 +171,7 @@ class IssuerSettings:
             access_token_lifetime=self.access_token_lifetime,
             upstream_timeout=self.upstream_timeout,
             rekey_before_expiry=self.rekey_before_expiry,
+            card_recheck_interval=self.card_recheck_interval,
         )
 
     @classmethod
@@ -139,5 +187,6 @@ class IssuerSettings:
             credential_lifetime=read.seconds(f"{prefix}_CREDENTIAL_LIFETIME_S", None),
             session_lifetime=read.seconds(f"{prefix}_SESSION_LIFETIME_S", cls.session_lifetime),
             rekey_before_expiry=read.days(f"{prefix}_REKEY_BEFORE_EXPIRY_DAYS", None),
+            card_recheck_interval=read.days(f"{prefix}_CARD_RECHECK_DAYS", CARD_RECHECK_INTERVAL),
             admin_token=admin_token_from(read),
         )

@@ -141,6 +141,34 @@ def issued_paths() -> dict[str, dict[str, Json]]:
     }
 
 
+_RECHECK_RUN = {"type": "object", "description": "one run: when, cards checked, what it revoked"}
+_RECHECK = obj(
+    ["interval", "lastRun", "nextRun", "runs"],
+    interval={"type": "number", "description": "seconds between runs (SP 800-157 re-check)"},
+    lastRun=TIME,
+    nextRun=TIME,
+    runs=array(_RECHECK_RUN),
+)
+
+
+def recheck_paths() -> dict[str, dict[str, Json]]:
+    """`/admin/card-recheck`: the periodic re-check of the PIV cards behind live credentials."""
+    return {
+        "/admin/card-recheck": {
+            "get": operation(
+                "When the cards behind live credentials were last re-checked, and what it found",
+                {"200": json_answer("the re-check", _RECHECK)},
+                tags=("admin",),
+            ),
+            "post": operation(
+                "Re-check now: revoke the credentials of every card found terminated",
+                {"200": json_answer("this run", _RECHECK_RUN)},
+                tags=("admin",),
+            ),
+        }
+    }
+
+
 def status_paths(certificates: str, ca: str) -> dict[str, dict[str, Json]]:
     """`/ocsp` (POST, and GET with the request in the path) answering for `certificates`,
     `/crl` and `/ca.cer` of `ca`."""

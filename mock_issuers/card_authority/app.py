@@ -15,7 +15,8 @@ from ..persistence import Storage, committing, storage_or_memory
 from ..revocation import add_revocation_routes
 from ..serving import PUBLIC_URL, https_context
 from ..settings import CardAuthoritySettings
-from .routes import CARD_AUTHORITY, add_routes
+from .notify import Notifier
+from .routes import CARD_AUTHORITY, NOTIFIER, add_routes
 from .service import CardAuthority
 from .spec import openapi_document
 
@@ -39,6 +40,7 @@ def create_app(
     app = base_app(state, body_limit=settings.body_limit, outer=committing(storage))
     authority = CardAuthority(settings, pki, clock, rand, storage)
     app[CARD_AUTHORITY] = authority
+    app[NOTIFIER] = Notifier(settings, [pki.tls_root.cert], clock)
     app[PUBLIC_URL] = settings.public_url
     state.reset_hooks.append(authority.reset)
     add_routes(app)

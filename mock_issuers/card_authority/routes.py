@@ -5,18 +5,22 @@ from __future__ import annotations
 import asyncio
 
 from aiohttp import web
+from cryptography import x509
 
 from servicekit.problems import read_json
+from servicekit.webapp import SERVER_STATE
 from trust_store.pem import certs_pem
 
 from ..revocation import parse_reason
 from ..wire import get_str, read_optional_json
 from .cards import CardRequest
 from .escrow import generate_keys
+from .notify import Notifier
 from .recovery import authorised_escrow_client
 from .service import CardAuthority
 
 CARD_AUTHORITY = web.AppKey("card_authority", CardAuthority)
+NOTIFIER = web.AppKey("card_notifier", Notifier)
 PEM_CHAIN = "application/pem-certificate-chain"
 
 
@@ -35,7 +39,17 @@ async def revoke_card(request: web.Request) -> web.Response:
     record = authority.card(request.match_info["uuid"])
     reason = parse_reason((await read_optional_json(request)).get("reason"))
     serials = authority.revoke(record, reason)
-    return web.json_response({"revoked": [f"{s:x}" for s in serials]})
+    body: dict[str, object] = {"revoked": [f"{s:x}" for s in serials]}
+    if reason is not x509.ReasonFlags.certificate_hold:  # a hold is not a termination
+        token = request.app[SERVER_STATE].admin_token or ""
+        told = await request.app[NOTIFIER].card_terminated(record.uuid, token)
+        body["notified"] = [n.to_json() for n in told]
+    return web.json_response(body)
+
+
+async def list_notifications(request: web.Request) -> web.Response:
+    history = request.app[NOTIFIER].history
+    return web.json_response({"notifications": [n.to_json() for n in history]})
 
 
 async def recover_escrow(request: web.Request) -> web.Response:
@@ -64,5 +78,6 @@ def add_routes(app: web.Application) -> None:
     app.router.add_post("/admin/cards", issue_card)
     app.router.add_get("/admin/cards", list_cards)
     app.router.add_post("/admin/cards/{uuid}/revoke", revoke_card)
+    app.router.add_get("/admin/notifications", list_notifications)
     app.router.add_post("/escrow/{uuid}/recover", recover_escrow)
     app.router.add_get("/cacerts", cacerts)

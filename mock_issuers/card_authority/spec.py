@@ -96,7 +96,22 @@ def openapi_document() -> Json:
             ),
         },
         "/admin/cards/{uuid}/revoke": {
-            "post": revoke_operation("Revoke every certificate of a card")
+            "post": revoke_operation(
+                "Revoke every certificate of a card; a terminated card's issuers are told to "
+                "revoke its derived credentials (the answer's `notified`)"
+            )
+        },
+        "/admin/notifications": {
+            "get": operation(
+                "The issuers told of terminated cards: card, issuer, outcome, attempts",
+                {
+                    "200": json_answer(
+                        "the notifications",
+                        obj(["notifications"], notifications=array({"type": "object"})),
+                    )
+                },
+                tags=("admin",),
+            )
         },
         "/escrow/{uuid}/recover": {
             "post": operation(

@@ -18,6 +18,7 @@ from ..serving import PUBLIC_URL, https_context
 from ..settings import IssuerSettings
 from .admin_routes import add_admin_routes
 from .base import ISSUERS
+from .card_recheck import add_card_recheck
 from .device_routes import add_device_routes
 from .portal_routes import add_portal_routes
 from .rekey_routes import add_rekey_routes
@@ -62,6 +63,7 @@ def create_issuer_app(
         add_rekey_routes(app)
     add_revocation_routes(app, service.hierarchy)
     add_admin_routes(app, people=service.reissuer is not None)
+    add_card_recheck(app, service)
     return app
 
 

@@ -27,6 +27,7 @@ from ..spec_parts import (
     est_paths,
     issued_paths,
     key_items,
+    recheck_paths,
     revoke_operation,
     status_paths,
 )
@@ -170,6 +171,7 @@ def _pki() -> dict[str, dict[str, Json]]:
     return {
         **status_paths("the derived certificates", "the issuing CA"),
         **issued_paths(),
+        **recheck_paths(),
         "/admin/enrollments/{id}/revoke": {"post": revoke},
         "/admin/cards/{uuid}/revoke": {"post": revoke},
     }

@@ -28,6 +28,7 @@ from trust_store.labpki import LabPKI
 from trust_store.randomness import Randomness
 
 from ..issuer.app import issuer_ssl_context
+from ..issuer.card_recheck import add_card_recheck, recheck_middleware
 from ..issuer.service import ISSUER_SERVICE
 from ..persistence import Storage, committing, storage_or_memory
 from ..revocation import add_revocation_routes
@@ -82,6 +83,7 @@ def create_apps(
     add_portal_routes(console)
     add_admin_routes(console)
     add_revocation_routes(console, service.core.hierarchy)
+    recheck = add_card_recheck(console, service.core)
 
     async def close(_: web.Application) -> None:
         await service.close()
@@ -90,6 +92,7 @@ def create_apps(
 
     device = _listener_app(service, "device", device_document(), settings.device_url, admin_token)
     add_device_routes(device)
+    device.middlewares.append(recheck_middleware(recheck))
     return PurebredApps(console, device, service)
 
 

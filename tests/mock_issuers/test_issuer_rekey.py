@@ -363,12 +363,17 @@ async def test_revoked_credential(lab: Lab) -> None:
 
 
 async def test_revoked_card_stops_the_rekey(lab: Lab) -> None:
+    """Months later the card is terminated: the issuer's periodic re-check of the card (due
+    long since) revokes the derived credential first, so the re-key is refused for it; the
+    refusal itself changes nothing."""
     cred = await enrolled(lab)
     lab.clock.advance(to_rekey_at(cred))
     await lab.revoke_card(cred.card)
+    async with lab.admin().post(cred.url + "/admin/card-recheck") as r:
+        assert r.status == 200, await r.text()
     before = lab.service("intercede").snapshot()
     async with cred.mtls().post(cred.url + REKEY, json=cred.csrs()) as r:
-        await expect_problem(r, 403, "card-revoked")
+        await expect_problem(r, 403, "credential-revoked")
     assert lab.service("intercede").snapshot() == before
 
 
