@@ -32,6 +32,7 @@ MAX_EXAMPLES = 25
 #: must exist). Positive data may be refused there with 400; every other check still runs.
 SEMANTIC: dict[tuple[str, str], str] = {
     ("POST", "/ocsp"): "a DER OCSP request",
+    ("GET", "/ocsp/{request}"): "a DER OCSP request, base64 in the path",
     (
         "POST",
         "/admin/cards",
