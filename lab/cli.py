@@ -18,7 +18,7 @@ from .enroll import EnrollOptions, run_enroll
 from .labfile import LabFileError
 from .matrix import DEVICES, issuer_names
 from .serve import ServeOptions, serve_until_stopped
-from .settings import LabSettings, LabSettingsError
+from .settings import LabSettings, LabSettingsError, read_config
 
 #: A numbered step of the demo's narration (`  7. ...`), hidden by --quiet.
 STEP_LINE = re.compile(r"^\s*\d+\. ")
@@ -78,6 +78,11 @@ def _parser() -> argparse.ArgumentParser:
         help="run only this issuer (repeat for more; default: all)",
     )
     serve.add_argument("--seed", type=int, help="seed tokens, passwords and identifiers")
+    serve.add_argument(
+        "--config",
+        type=Path,
+        help="a file of DCEMU_NAME=value settings (the environment wins over it)",
+    )
     enroll = sub.add_parser(
         "enroll", help="run devices through the whole flow against running services (lab.json)"
     )
@@ -149,7 +154,8 @@ def _enroll(args: argparse.Namespace) -> int:
 
 def _serve(args: argparse.Namespace) -> int:
     try:
-        settings = LabSettings.from_env(os.environ, args.issuer or None)
+        env = {**(read_config(args.config) if args.config else {}), **os.environ}
+        settings = LabSettings.from_env(env, args.issuer or None)
     except LabSettingsError as e:
         print(f"dcemu serve: {e}", file=sys.stderr)
         return 2

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from mock_intune.settings import ServerSettings as IntuneSettings
@@ -58,3 +59,23 @@ class LabSettings:
             )
         except (ValueError, TypeError) as e:
             raise LabSettingsError(str(e)) from e
+
+
+def read_config(path: Path) -> dict[str, str]:
+    """A settings file for `dcemu serve --config`: `DCEMU_NAME=value` lines (blank lines and
+    `#` comments allowed), the same variables the environment takes."""
+    try:
+        lines = path.read_text().splitlines()
+    except (OSError, UnicodeDecodeError) as e:
+        raise LabSettingsError(f"{path}: cannot read the settings file: {e}") from e
+    values: dict[str, str] = {}
+    for number, raw in enumerate(lines, 1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        name, sep, value = line.partition("=")
+        name = name.strip()
+        if not sep or not name.startswith("DCEMU_") or not name.replace("_", "").isalnum():
+            raise LabSettingsError(f"{path}:{number}: expected DCEMU_NAME=value, got {raw!r}")
+        values[name] = value.strip()
+    return values
