@@ -15,10 +15,12 @@ import copy
 from urllib.parse import unquote
 
 from aiohttp import web
+from aiohttp.typedefs import Handler
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 
 from servicekit.problems import BadRequest, Unavailable, problem_middleware
+from servicekit.storage import Storage
 from trust_store.ca import CertificateAuthority
 from trust_store.labpki import Hierarchy
 from trust_store.ocsp import MalformedOcspRequest, parse_request
@@ -113,8 +115,21 @@ def add_revocation_routes(app: web.Application, hierarchy: Hierarchy) -> None:
 
 def http_app(hierarchy: Hierarchy, openapi: dict[str, object]) -> web.Application:
     """The CA's plain-HTTP listener: OCSP (POST and GET), the CRL and the CA certificate, and
-    its OpenAPI document at `/openapi.json`; nothing else (no admin, nothing that writes)."""
-    app = web.Application(middlewares=[problem_middleware])
+    its OpenAPI document at `/openapi.json`; nothing else (no admin). A new CRL advances the
+    CA's CRL number: where the CA keeps its records in a service's storage, that is committed
+    before the CRL is answered, as on every other listener."""
+
+    @web.middleware
+    async def commit_records(request: web.Request, handler: Handler) -> web.StreamResponse:
+        # The CA's storage is attached when its service is built, after this listener.
+        try:
+            return await handler(request)
+        finally:
+            records = hierarchy.issuing.records
+            if isinstance(records, Storage):
+                records.commit()
+
+    app = web.Application(middlewares=[commit_records, problem_middleware])
     add_revocation_routes(app, hierarchy)
 
     async def document(_: web.Request) -> web.Response:

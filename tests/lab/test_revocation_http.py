@@ -18,6 +18,7 @@ from cryptography.x509 import ocsp as x509_ocsp
 from agent.card import Slot
 from lab.issuers import plugin_class
 from lab.servers import LabServers
+from servicekit.storage import SqliteStorage
 from lab.settings import LabSettings
 from lab.world import Lab
 from mock_issuers.revocation import point_revocation_urls
@@ -147,6 +148,28 @@ async def test_crl_numbers_go_on_across_a_restart(clock: ManualClock, tmp_path: 
         finally:
             await servers.stop()
     assert numbers == sorted(set(numbers)) and len(numbers) == 4
+
+
+async def test_a_crl_number_is_committed_before_the_crl_is_answered(
+    clock: ManualClock, tmp_path: Path
+) -> None:
+    """A `kill -9` right after a CRL was served must not hand out its number again: the number
+    is in the database (read through another connection) before the answer arrives."""
+    pki = LabPKI.create(clock, Randomness(1), ("entrust",), tmp_path)
+    servers = LabServers(pki, clock, Randomness(1), LabSettings(), state_dir=tmp_path)
+    try:
+        await servers.start([plugin_class("entrust")(LabSettings().issuer("entrust"))])
+        base = pki.derived["entrust"].issuing.urls.http_base
+        issuing = pki.derived["entrust"].issuing.name
+        for _ in range(2):
+            _, _, body = await _get(f"{base}/crl")
+            served = x509.load_der_x509_crl(body).extensions.get_extension_for_class(
+                x509.CRLNumber
+            )
+            kept = SqliteStorage(tmp_path / "entrust.sqlite3").get("crl-numbers", issuing)
+            assert kept == {"number": served.value.crl_number}
+    finally:
+        await servers.stop()
 
 
 @pytest.mark.openssl
