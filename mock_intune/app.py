@@ -17,11 +17,8 @@ once the outermost returns. A refusal by an outer middleware changes nothing to 
 
 from __future__ import annotations
 
-from typing import cast
-
 from aiohttp import web
 
-from servicekit.auth import Middleware
 from servicekit.storage import MemoryStorage, Storage, commit_middleware
 from servicekit.webapp import ServerState, base_app
 from trust_store.clock import Clock
@@ -67,7 +64,7 @@ def create_app(
         outer=[error_shapes(clock, ids.child("request-ids"))],
         guards=[
             graph_guard,
-            cast(Middleware, commit_middleware(storage)),
+            commit_middleware(storage),
             flush_middleware(store),
         ],
     )

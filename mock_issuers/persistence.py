@@ -8,8 +8,6 @@ cleared."""
 
 from __future__ import annotations
 
-from typing import cast
-
 from aiohttp.typedefs import Middleware
 
 from servicekit.storage import MemoryStorage, Storage, commit_middleware
@@ -28,4 +26,4 @@ def storage_or_memory(storage: Storage | None) -> Storage:
 
 def committing(storage: Storage) -> list[Middleware]:
     """The `outer` middlewares of a server's `base_app`: commit after the handler."""
-    return [cast(Middleware, commit_middleware(storage))]
+    return [commit_middleware(storage)]

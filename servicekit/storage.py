@@ -17,15 +17,17 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from aiohttp import web
+from aiohttp.typedefs import Handler, Middleware
 
 JsonDoc = dict[str, Any]
 
 
+@runtime_checkable
 class Storage(Protocol):
     def load(self, collection: str) -> dict[str, JsonDoc]:
         """Every record of `collection`, by key."""
@@ -155,12 +157,7 @@ def storage_at(state_dir: Path | None, service: str) -> Storage:
     return SqliteStorage(state_dir / f"{service}.sqlite3")
 
 
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-
-
-def commit_middleware(
-    storage: Storage,
-) -> Callable[[web.Request, Handler], Awaitable[web.StreamResponse]]:
+def commit_middleware(storage: Storage) -> Middleware:
     """Commit what a request changed after its handler returns, before the answer is sent."""
 
     @web.middleware
