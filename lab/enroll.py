@@ -176,7 +176,7 @@ async def _one_device(
     else:
         echo(f"  {spec.name:<22} complete (already)")
     return device_entry(
-        None,
+        options.out,
         device,
         {
             "issuer": combo.issuer,

@@ -104,6 +104,10 @@ def test_two_agents_on_one_state_directory(served: Path, tmp_path: Path) -> None
     final = dcemu(*args, "--out", str(tmp_path / "out"))
     assert final.returncode == 0, final.stdout + final.stderr
     assert all(d["state"] == "complete" for d in report(tmp_path / "out")["devices"])
+    # The report's certificates are written beside it, for openssl and other tools.
+    for device in report(tmp_path / "out")["devices"]:
+        for cert in device["certificates"]:
+            assert (tmp_path / "out" / cert["path"]).read_text().startswith("-----BEGIN")
 
 
 @pytest.mark.slow
