@@ -92,3 +92,25 @@ async def test_two_seeded_demos_repeat_each_other(tmp_path: Path) -> None:
     # The agent's own random values (device secrets, PKCS#12 transfer passwords, Purebred
     # nonces and share passwords) come from the seeded stream too.
     assert secrets1 and secrets1 == secrets2
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "expected"),
+    [
+        ("DCEMU_ENTRUST_REKEY_BEFORE_EXPIRY_DAYS", "10", "does not re-key"),
+        ("DCEMU_INTERCEDE_REKEY_BEFORE_EXPIRY_DAYS", "400", "credential lifetime"),
+        ("DCEMU_INTERCEDE_CREDENTIAL_LIFETIME_S", "200000000", "3 years"),
+    ],
+)
+def test_settings_that_cannot_go_together_stop_the_demo_before_it_starts(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    variable: str,
+    value: str,
+    expected: str,
+) -> None:
+    monkeypatch.setenv(variable, value)
+    issuer = variable.split("_")[1].lower()
+    assert main(["demo", "--quiet", "--issuer", issuer, "--platform", "ios"]) == 2
+    err = capsys.readouterr().err
+    assert variable in err and expected in err
