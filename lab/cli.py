@@ -187,17 +187,21 @@ def main(argv: list[str] | None = None) -> int:
         except (UnsupportedError, LabSettingsError) as e:
             print(f"dcemu demo: {e}", file=sys.stderr)
             return 2
-        result = asyncio.run(
-            run_demo(
-                out=args.out,
-                seed=args.seed,
-                state_dir=args.state_dir,
-                echo=echo,
-                combos=select(args.issuer, args.platform),
-                known_issues=known,
-                settings=settings,
+        try:
+            result = asyncio.run(
+                run_demo(
+                    out=args.out,
+                    seed=args.seed,
+                    state_dir=args.state_dir,
+                    echo=echo,
+                    combos=select(args.issuer, args.platform),
+                    known_issues=known,
+                    settings=settings,
+                )
             )
-        )
+        except OSError as e:  # a listener cannot bind (an on-premises address not on this host)
+            print(f"dcemu demo: cannot start the lab's services: {e}", file=sys.stderr)
+            return 2
         return 0 if result.ok else 1
     return 2
 

@@ -114,3 +114,11 @@ def test_settings_that_cannot_go_together_stop_the_demo_before_it_starts(
     assert main(["demo", "--quiet", "--issuer", issuer, "--platform", "ios"]) == 2
     err = capsys.readouterr().err
     assert variable in err and expected in err
+
+
+def test_an_address_the_host_does_not_have_stops_the_demo(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DCEMU_PUREBRED_ON_PREMISES_HOST", "192.0.2.7")  # TEST-NET-1
+    assert main(["demo", "--quiet", "--issuer", "purebred", "--platform", "ios"]) == 2
+    assert "cannot start the lab's services" in capsys.readouterr().err
