@@ -15,12 +15,11 @@ import copy
 from urllib.parse import unquote
 
 from aiohttp import web
-from aiohttp.typedefs import Handler
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 
 from servicekit.problems import BadRequest, Unavailable, problem_middleware
-from servicekit.storage import Storage
+from servicekit.storage import Storage, commit_middleware
 from trust_store.ca import CertificateAuthority
 from trust_store.labpki import Hierarchy
 from trust_store.ocsp import MalformedOcspRequest, parse_request
@@ -116,20 +115,11 @@ def add_revocation_routes(app: web.Application, hierarchy: Hierarchy) -> None:
 def http_app(hierarchy: Hierarchy, openapi: dict[str, object]) -> web.Application:
     """The CA's plain-HTTP listener: OCSP (POST and GET), the CRL and the CA certificate, and
     its OpenAPI document at `/openapi.json`; nothing else (no admin). A new CRL advances the
-    CA's CRL number: where the CA keeps its records in a service's storage, that is committed
-    before the CRL is answered, as on every other listener."""
-
-    @web.middleware
-    async def commit_records(request: web.Request, handler: Handler) -> web.StreamResponse:
-        # The CA's storage is attached when its service is built, after this listener.
-        try:
-            return await handler(request)
-        finally:
-            records = hierarchy.issuing.records
-            if isinstance(records, Storage):
-                records.commit()
-
-    app = web.Application(middlewares=[commit_records, problem_middleware])
+    CA's CRL number: where the CA keeps its records in a service's storage (build this after
+    the service), that is committed before the CRL is answered, as on every other listener."""
+    records = hierarchy.issuing.records
+    outer = [commit_middleware(records)] if isinstance(records, Storage) else []
+    app = web.Application(middlewares=[*outer, problem_middleware])
     add_revocation_routes(app, hierarchy)
 
     async def document(_: web.Request) -> web.Response:

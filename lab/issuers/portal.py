@@ -56,7 +56,6 @@ class PortalIssuerPlugin(IssuerPlugin):
             self.settings, kit, card_authority_url=kit.card_authority_url, public_url=PublicUrl()
         )
         hierarchy = kit.pki.add_issuer(self.name)
-        await kit.serve_revocation(hierarchy, self.name)
         app = create_app(
             self.name,
             settings,
@@ -65,6 +64,8 @@ class PortalIssuerPlugin(IssuerPlugin):
             kit.rand.child(self.name),
             storage=kit.storage(self.name),
         )
+        # After the service is built: its storage holds the CA records the listener commits.
+        await kit.serve_revocation(hierarchy, self.name)
         url = await kit.serve(app, server_ssl_context(kit.pki, self.name), name=self.name)
         settings.public_url.set(url)
         self._endpoint = Endpoint(url, url)

@@ -63,7 +63,6 @@ class PurebredPlugin(IssuerPlugin):
             device_url=PublicUrl(),
         )
         hierarchy = kit.pki.add_issuer(self.name)
-        await kit.serve_revocation(hierarchy, self.name)
         apps = server.create_apps(
             settings,
             kit.pki,
@@ -71,6 +70,8 @@ class PurebredPlugin(IssuerPlugin):
             kit.rand.child(self.name),
             storage=kit.storage(self.name),
         )
+        # After the service is built: its storage holds the CA records the listener commits.
+        await kit.serve_revocation(hierarchy, self.name)
         host = settings.on_premises_host
         console = await kit.serve(
             apps.console, server.console_ssl_context(kit.pki), name=f"{self.name}-console"
