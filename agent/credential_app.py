@@ -16,14 +16,15 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from functools import partial
+from typing import TypeVar
 
 from trust_store.errors import TrustStoreError
 
 from .credential_status import fail_derived_profiles, revoked_reason
-from .device import Device
+from .device import Device, Narrator, quiet
 from .enrollment import TERMINAL, Event, State
-from .enrollment_steps import STEPS, StepFn
+from .enrollment_steps import STEPS
 from .errors import (
     AgentError,
     ProfileError,
@@ -33,24 +34,19 @@ from .errors import (
 )
 from .http import Transport
 from .intune import CheckIn, IntuneChannel
-from .issuers import FlowContext, IssuerClient, IssuerDirectory
+from .issuers import FlowContext, IssuerDirectory
 from .payloads import ProfileContext, renderer_for
 from .payloads.known_issues import DEFAULT_KNOWN_ISSUES
 from .rekey import rekey_if_due
 from .retry import Attempts, RetryingTransport, RetryPolicy, Sleep
 from .user import User, Workstation
 
-Narrator = Callable[[Device, str], None]
 T = TypeVar("T")
 
 #: What a defect of the agent itself raises; recorded as `agent-internal-error`, never raised
 #: out of `sync()` (a report must say what happened to every device).
 INTERNAL_ERRORS = (KeyError, TypeError, ValueError, AttributeError, IndexError)
 INTERNAL = "agent-internal-error"
-
-
-def _quiet(_d: Device, _m: str) -> None:
-    return None
 
 
 @dataclass
@@ -60,7 +56,7 @@ class CredentialApp:
     transport: Transport
     #: The issuers this device can reach (point the agent at another service here).
     issuers: IssuerDirectory
-    narrate: Narrator = _quiet
+    narrate: Narrator = quiet
     last_checkin: CheckIn | None = None
     #: Documented product defects to reproduce (`payloads.known_issues`); all on by default.
     known_issues: frozenset[str] = DEFAULT_KNOWN_ISSUES
@@ -208,7 +204,8 @@ class CredentialApp:
             step = STEPS[dev.machine.state]
             taken += 1
             try:
-                await self._with_retries(step, issuer, ctx, settings)
+                # Every step is idempotent, so a transient failure may run it again.
+                await self._retrying(partial(step, self, issuer, ctx, settings))
             except ServiceError as e:
                 self._fail(step.__name__, e.code, e, retryable=e.transient)
             except AgentError as e:
@@ -221,13 +218,6 @@ class CredentialApp:
                 self._fail(step.__name__, INTERNAL, RuntimeError(f"{type(e).__name__}: {e}"))
             dev.save()
         return dev.machine.state
-
-    async def _with_retries(
-        self, step: StepFn, issuer: IssuerClient, ctx: FlowContext, settings: dict[str, Any]
-    ) -> None:
-        """Run one step; a transient failure is tried again after a backoff, within the
-        policy's tries and deadline (every step is idempotent: it may run again)."""
-        await self._retrying(lambda: step(self, issuer, ctx, settings))
 
     async def _retrying(self, call: Callable[[], Awaitable[T]]) -> T:
         """`call()`, tried again after a backoff while it fails transiently (within the

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,6 +33,11 @@ from .statelock import DeviceStateChangedError, StateLock
 SECRET_SERVICE = "dcemu-device"
 #: The state directory's index, written after everything it names, by rename (atomic).
 INDEX = "device.json"
+
+
+def quiet(_device: Device, _text: str) -> None:
+    """A narrator that says nothing."""
+    return None
 
 
 @dataclass
@@ -246,3 +251,7 @@ def _saved_revision(state_dir: Path) -> int:
 
 
 ARTIFACT_FIELDS = ("policy_id", "kind", "filename", "media_type", "summary")
+
+
+#: Tells what happens to a device, as the demo prints it (`quiet` says nothing).
+Narrator = Callable[[Device, str], None]

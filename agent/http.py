@@ -67,9 +67,9 @@ def exchange_error(exc: BaseException, method: str, url: str, during: str) -> Se
         return ServiceUnreachableError(
             ProblemKind.UNREACHABLE, f"{where}: not a usable URL ({exc})", during
         )
-    if isinstance(exc, aiohttp.ClientConnectorCertificateError | aiohttp.ClientSSLError):
-        return TlsFailureError(ProblemKind.TLS_FAILURE, f"{where}: TLS failed: {exc}", during)
-    if isinstance(exc, ssl.SSLError):
+    if isinstance(
+        exc, aiohttp.ClientConnectorCertificateError | aiohttp.ClientSSLError | ssl.SSLError
+    ):
         return TlsFailureError(ProblemKind.TLS_FAILURE, f"{where}: TLS failed: {exc}", during)
     if isinstance(exc, aiohttp.ClientConnectorError):
         return ServiceUnreachableError(
@@ -79,12 +79,11 @@ def exchange_error(exc: BaseException, method: str, url: str, during: str) -> Se
         return ServiceTimeoutError(ProblemKind.TIMEOUT, f"{where}: no answer in time", during)
     if isinstance(
         exc,
-        aiohttp.ServerDisconnectedError | aiohttp.ClientPayloadError | aiohttp.ClientOSError,
+        aiohttp.ServerDisconnectedError
+        | aiohttp.ClientPayloadError
+        | aiohttp.ClientOSError
+        | ConnectionError,
     ):
-        return ConnectionLostError(
-            ProblemKind.CONNECTION_LOST, f"{where}: connection lost: {exc}", during
-        )
-    if isinstance(exc, ConnectionError):
         return ConnectionLostError(
             ProblemKind.CONNECTION_LOST, f"{where}: connection lost: {exc}", during
         )

@@ -14,7 +14,7 @@ not due, refused, chain invalid): the `RekeyResult` says which, with the problem
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -25,7 +25,7 @@ from trust_store.pkcs import KeyAndCert, split_leaf
 from trust_store.stores import CertificateStore, CredentialRole, Identity
 
 from .apps import NoCredentialError
-from .device import Device
+from .device import Device, Narrator, quiet
 from .enrollment import Event
 from .errors import (
     AgentError,
@@ -38,12 +38,6 @@ from .est import device_csr
 from .http import Transport, mtls_session
 from .issuers import IssuerDirectory
 from .issuers.rekey import RekeyAnswer, fetch_offer, send_rekey
-
-Narrator = Callable[[Device, str], None]
-
-
-def _quiet(_d: Device, _m: str) -> None:
-    return None
 
 
 class RekeyOutcome(StrEnum):
@@ -77,7 +71,7 @@ async def rekey_if_due(
     device: Device,
     transport: Transport,
     issuers: IssuerDirectory,
-    narrate: Narrator = _quiet,
+    narrate: Narrator = quiet,
 ) -> RekeyResult:
     """Ask the installed credential's issuer whether a re-key is due and, if so, re-key."""
     app = device.credential_client(transport.anchors)

@@ -3,12 +3,12 @@ both run it."""
 
 from __future__ import annotations
 
-from agent.credential_app import CredentialApp, Narrator
+from agent.credential_app import CredentialApp
+from agent.device import Narrator, quiet
 from agent.enrollment import State
 from agent.user import User, Workstation
 
 from .issuers import IssuerPlugin
-from .issuers.base import quiet
 
 
 async def obtain(

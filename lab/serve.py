@@ -33,7 +33,7 @@ from trust_store.labpki import LabPKI
 from trust_store.pem import certs_pem
 from trust_store.randomness import Randomness
 
-from .issuers import plugin_class
+from .issuers import ISSUER_PLUGINS, plugin_class
 from .labfile import (
     CARD_AUTHORITY,
     INTUNE,
@@ -85,7 +85,7 @@ async def start_lab(options: ServeOptions, echo: Echo = print) -> RunningLab:
         state_dir = Path(tempfile.mkdtemp(prefix="dcemu-serve-"))
         echo(f"no --state-dir: using {state_dir} (state is lost when it is deleted)")
     state_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-    names = options.issuers or tuple(_all_issuers())
+    names = options.issuers or tuple(ISSUER_PLUGINS)
     settings = _keep_admin_token(options.settings, state_dir)
     plugins = [plugin_class(n)(settings.issuer(n)) for n in names]
     clock = clock_for(state_dir)
@@ -113,12 +113,6 @@ def _keep_admin_token(settings: LabSettings, state_dir: Path) -> LabSettings:
     except LabFileError:
         return settings
     return dataclasses.replace(settings, admin_token=token)
-
-
-def _all_issuers() -> list[str]:
-    from .issuers import ISSUER_PLUGINS
-
-    return list(ISSUER_PLUGINS)
 
 
 def write_labfile(servers: LabServers, state_dir: Path) -> LabFile:

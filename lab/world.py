@@ -16,8 +16,8 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from agent.credential_app import CredentialApp, Narrator
-from agent.device import Device, DeviceSpec
+from agent.credential_app import CredentialApp
+from agent.device import Device, DeviceSpec, Narrator, quiet
 from agent.enrollment import State
 from agent.http import Transport
 from agent.intune import IntuneChannel
@@ -38,10 +38,6 @@ from .settings import LabSettings
 from .tenant import TenantAdmin
 from .tenant_profiles import PLAN
 from .tenant_setup import TenantSetup, deploy_tenant
-
-
-def _quiet(_d: Device, _m: str) -> None:
-    return None
 
 
 @dataclass
@@ -200,7 +196,7 @@ class Lab:
             raise ValueError("this lab keeps no state directory; start it with state_dir")
         return Device.load(path, self.clock, self.rand.child(f"device/{device_id}"))
 
-    def prepare_device(self, device: Device, issuer: str, narrate: Narrator = _quiet) -> None:
+    def prepare_device(self, device: Device, issuer: str, narrate: Narrator = quiet) -> None:
         """What the device needs before it can enroll with `issuer` (its plugin says)."""
         self.issuer(issuer).prepare_device(device, narrate)
 
@@ -209,7 +205,7 @@ class Lab:
         device: Device,
         user: User,
         issuer: str,
-        narrate: Narrator = _quiet,
+        narrate: Narrator = quiet,
         *,
         steps: int | None = None,
     ) -> State:
@@ -221,7 +217,7 @@ class Lab:
         app = self.credential_app(device, narrate)
         return await obtain(app, self.issuer(issuer), user, narrate, steps=steps)
 
-    def credential_app(self, device: Device, narrate: Narrator = _quiet) -> CredentialApp:
+    def credential_app(self, device: Device, narrate: Narrator = quiet) -> CredentialApp:
         return CredentialApp(
             device,
             IntuneChannel(self.transport, self.servers.intune_url),

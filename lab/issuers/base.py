@@ -25,7 +25,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from agent.device import Device
+from agent.device import Device, Narrator, quiet
 from agent.http import Transport
 from agent.issuers import IssuerClient
 from mock_issuers.revocation import http_app
@@ -36,7 +36,6 @@ from trust_store.clock import Clock
 from trust_store.labpki import Hierarchy, LabPKI
 from trust_store.randomness import Randomness
 
-Narrator = Callable[[Device, str], None]
 Serve = Callable[..., Awaitable[str]]
 
 
@@ -48,10 +47,6 @@ async def serve_revocation(serve: Serve, hierarchy: Hierarchy, name: str) -> str
     url = await serve(http_app(hierarchy, doc), None, name=f"{name}-http")
     hierarchy.issuing.urls.http_base = url
     return url
-
-
-def quiet(_d: Device, _m: str) -> None:
-    return None
 
 
 @dataclass

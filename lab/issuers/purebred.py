@@ -11,13 +11,14 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from agent.device import Narrator, quiet
 from agent.issuers import IssuerClient, Purebred
 from agent.purebred import OnPremises, PurebredApp, PurebredSite, RegistrationAgent
 from agent.user import issue_card
 from mock_issuers import purebred as server
 from mock_issuers.settings import PublicUrl
 
-from .base import Endpoint, IssuerPlugin, Narrator, ServerKit, StaffContext, quiet, run_settings
+from .base import Endpoint, IssuerPlugin, ServerKit, StaffContext, run_settings
 
 if TYPE_CHECKING:
     from agent.device import Device
