@@ -18,11 +18,11 @@ from cryptography.x509 import ocsp as x509_ocsp
 from agent.card import Slot
 from lab.issuers import plugin_class
 from lab.servers import LabServers
-from servicekit.storage import SqliteStorage
 from lab.settings import LabSettings
 from lab.world import Lab
 from mock_issuers.revocation import point_revocation_urls
 from mock_issuers.settings import PublicUrl
+from servicekit.storage import SqliteStorage
 from tests.mock_issuers.testkit import ec_key
 from tests.openssl_cli import needs_openssl, run_openssl
 from trust_store import certprofiles as cp
